@@ -1,0 +1,222 @@
+"""Reading and writing `MultimodalData`: Parquet (list or column-block layout), ``.npz``, row batches.
+
+See :mod:`missmodal.data.arrow` for the Parquet layout. Every malformed input raises
+:class:`~missmodal.errors.DataFormatError` naming the file, column, row and problem; writes are atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .._atomic import atomic_path
+from ..errors import DataFormatError
+from .arrow import _jsonable, data_to_table, infer_roles, table_to_data
+from .multimodal import MultimodalData
+
+NPZ_MODALITY_PREFIX = "modality:"
+
+
+def _open_parquet(path: Path) -> pq.ParquetFile:
+    if not path.exists():
+        raise DataFormatError(f"{path}: no such file")
+    if path.is_dir():
+        raise DataFormatError(f"{path}: is a directory, expected a .parquet or .npz file")
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise DataFormatError(f"{path}: not a Parquet file ({str(error).splitlines()[0]})") from None
+
+
+def read_data(path: str | os.PathLike, target: str | None = None, id_column: str | None = "id",
+              modalities: list[str] | None = None, covariates: list[str] | None = None,
+              task: str | None = None) -> MultimodalData:
+    """Read a Parquet or ``.npz`` file into memory, validating every value.
+
+    Parameters
+    ----------
+    path : path of a ``.parquet`` (or any Parquet file) or ``.npz`` file.
+    target : name of the target column (default: recorded by missmodal, else ``target``/``label``/``y``).
+    id_column : name of the id column, used when present.
+    modalities, covariates : column roles, inferred when omitted (list columns and ``<m>__<j>`` blocks are
+        modalities, other numeric columns covariates).
+    task : override the inferred task (e.g. ``"multiclass"`` for float-coded classes).
+    """
+    path = Path(path)
+    if path.suffix == ".npz":
+        return read_npz(path)
+    parquet = _open_parquet(path)
+    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates)
+    if task:
+        roles["task"] = task
+    try:
+        table = parquet.read(columns=_columns(roles))
+    except pa.ArrowException as error:
+        raise DataFormatError(f"{path}: unreadable Parquet data ({str(error).splitlines()[0]})") from None
+    data = table_to_data(table, roles, str(path))
+    _check_every_modality_observed(data, str(path))
+    return data
+
+
+def iter_batches(path: str | os.PathLike, batch_size: int = 65536, target: str | None = None,
+                 id_column: str | None = "id", modalities: list[str] | None = None,
+                 covariates: list[str] | None = None) -> Iterator[MultimodalData]:
+    """Yield a Parquet file as `MultimodalData` row batches of at most ``batch_size`` rows.
+
+    Memory stays bounded by the batch size; ids default to the global row numbers. Validation errors name
+    the global row.
+    """
+    if batch_size < 1:
+        raise DataFormatError(f"batch_size must be >= 1, got {batch_size}")
+    path = Path(path)
+    parquet = _open_parquet(path)
+    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates)
+    roles["dims"] = parquet_dims(parquet.schema_arrow, roles)
+    offset = 0
+    for batch in parquet.iter_batches(batch_size=batch_size, columns=_columns(roles)):
+        table = pa.Table.from_batches([batch])
+        yield table_to_data(table, roles, str(path), row_offset=offset)
+        offset += table.num_rows
+
+
+def parquet_dims(schema: pa.Schema, roles: dict) -> dict[str, int]:
+    """Width of each fixed-size-list or block modality from the schema (variable lists are omitted)."""
+    dims = {}
+    for name in roles["modalities"]:
+        if name in roles["block_columns"]:
+            dims[name] = len(roles["block_columns"][name])
+        elif pa.types.is_fixed_size_list(schema.field(name).type):
+            dims[name] = schema.field(name).type.list_size
+    return dims
+
+
+def _columns(roles: dict) -> list[str]:
+    columns = [c for c in (roles["id"], roles["target"]) if c]
+    columns += roles["covariates"]
+    for name in roles["modalities"]:
+        columns += roles["block_columns"].get(name, [name])
+    return columns
+
+
+def _check_every_modality_observed(data: MultimodalData, source: str) -> None:
+    never = [name for m, name in enumerate(data.modality_names) if not data.observed[:, m].any()]
+    if never and data.n_samples:
+        raise DataFormatError(f"{source}, column {never[0]!r}: modality is never observed")
+
+
+def write_data(data: MultimodalData, path: str | os.PathLike, layout: str = "list",
+               row_group_size: int = 65536) -> Path:
+    """Write `data` atomically as Parquet (``layout`` "list" or "blocks") or, for a ``.npz`` path, as NPZ."""
+    path = Path(path)
+    if path.suffix == ".npz":
+        return write_npz(data, path)
+    table = data_to_table(data, layout)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp, row_group_size=row_group_size)
+    return path
+
+
+class ParquetBatchWriter:
+    """Append `MultimodalData` batches to one Parquet file, made visible atomically on :meth:`close`.
+
+    Use as a context manager; an exception inside the block leaves no file behind.
+    """
+
+    def __init__(self, path: str | os.PathLike, layout: str = "list"):
+        self.path = Path(path)
+        self.layout = layout
+        self._context = atomic_path(self.path)
+        self._tmp = self._context.__enter__()
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, data: MultimodalData) -> None:
+        table = data_to_table(data, self.layout)
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._tmp, table.schema)
+        self._writer.write_table(table.cast(self._writer.schema))
+
+    def close(self, error: BaseException | None = None) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if error is None and self._writer is None:
+            error = DataFormatError(f"{self.path}: no batch was written")
+        if error is None:
+            self._context.__exit__(None, None, None)
+        else:
+            self._context.__exit__(type(error), error, None)
+
+    def __enter__(self) -> "ParquetBatchWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(exc)
+
+
+def write_npz(data: MultimodalData, path: str | os.PathLike) -> Path:
+    """Write `data` as a compressed ``.npz`` (no pickled objects), atomically."""
+    path = Path(path)
+    arrays = {f"{NPZ_MODALITY_PREFIX}{name}": data.masked(name) for name in data.modality_names}
+    arrays["observed"] = data.observed
+    arrays["modality_names"] = np.array(data.modality_names, dtype=str)
+    arrays["ids"] = data.ids if data.ids.dtype.kind != "O" else data.ids.astype(str)
+    if data.target is not None:
+        arrays["target"] = data.target
+    if data.covariates is not None:
+        arrays["covariates"] = data.covariates
+        arrays["covariate_names"] = np.array(data.covariate_names, dtype=str)
+    arrays["info"] = np.array(json.dumps({"task": data.task, "metadata": _jsonable(data.metadata)}))
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+    return path
+
+
+def read_npz(path: str | os.PathLike) -> MultimodalData:
+    """Read a ``.npz`` written by :func:`write_npz` (or by hand with the same keys); never unpickles."""
+    path = Path(path)
+    if not path.exists():
+        raise DataFormatError(f"{path}: no such file")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as error:
+        raise DataFormatError(f"{path}: not a readable .npz file ({error})") from None
+    with archive:
+        keys = set(archive.files)
+        if "modality_names" in keys:
+            names = [str(n) for n in archive["modality_names"]]
+        else:
+            names = [k[len(NPZ_MODALITY_PREFIX):] for k in archive.files if k.startswith(NPZ_MODALITY_PREFIX)]
+        if not names:
+            raise DataFormatError(f"{path}: no arrays named '{NPZ_MODALITY_PREFIX}<name>'")
+        modalities = {}
+        for name in names:
+            key = f"{NPZ_MODALITY_PREFIX}{name}"
+            if key not in keys:
+                raise DataFormatError(f"{path}: array {key!r} not found")
+            modalities[name] = archive[key]
+        observed = archive["observed"] if "observed" in keys else None
+        if observed is not None:
+            for m, name in enumerate(names):
+                values = modalities[name]
+                bad = observed[:, m] & ~np.isfinite(values).all(axis=1)
+                if bad.any():
+                    raise DataFormatError(f"{path}, array {name!r}, row {int(np.flatnonzero(bad)[0])}: "
+                                          "NaN or inf inside an observed embedding")
+        info = json.loads(str(archive["info"])) if "info" in keys else {}
+        data = MultimodalData(
+            modalities, observed=observed, target=archive["target"] if "target" in keys else None,
+            covariates=archive["covariates"] if "covariates" in keys else None,
+            covariate_names=[str(c) for c in archive["covariate_names"]] if "covariate_names" in keys else None,
+            ids=archive["ids"] if "ids" in keys else None, task=info.get("task"), metadata=info.get("metadata", {}),
+        )
+    empty = ~data.observed.any(axis=1)
+    if empty.any():
+        raise DataFormatError(f"{path}, row {int(np.flatnonzero(empty)[0])}: sample has no modality observed")
+    _check_every_modality_observed(data, str(path))
+    return data

@@ -1,0 +1,86 @@
+"""Group-stratified evaluation: overall, per combination group, head vs tail, worst group, complete vs not.
+
+Head groups are the most frequent groups that cover ``head_coverage`` (80%) of the *training* samples
+(:func:`missmodal.data.head_groups`); every other group, including groups never seen in training, is tail.
+The worst group is the one with the lowest accuracy (highest MSE for regression) among groups with at
+least ``min_group_size`` evaluated samples.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..data.groups import group_codes, group_modalities, group_name, head_groups
+from ..errors import MissmodalError
+from .metrics import subset_metrics
+
+
+def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence[str], task: str,
+                 classes=None, train_group_counts: dict[int, int] | None = None, min_group_size: int = 10,
+                 head_coverage: float = 0.8) -> dict:
+    """Metrics overall and per group.
+
+    Parameters
+    ----------
+    y_true : (n,) or (n, C) targets.
+    y_score : (n,) / (n, C) probabilities or predictions (see :mod:`missmodal.evaluate.metrics`).
+    observed : (n, M) bool mask of the evaluated samples.
+    modality_names : the M modality names.
+    task : "binary", "multiclass", "multilabel" or "regression".
+    classes : class labels in the column order of ``y_score`` (default ``0..C-1``).
+    train_group_counts : group code -> training count, defines head/tail (default: the evaluated counts).
+    min_group_size : groups smaller than this are reported but not eligible as worst group.
+
+    Returns
+    -------
+    dict with ``overall``, ``groups`` (list, by decreasing count: ``code``, ``name``, ``modalities``,
+    ``count``, ``head``, ``seen_in_training``, metrics), ``head``, ``tail``, ``worst_group``, ``complete``,
+    ``incomplete``, ``min_group_size``.
+    """
+    y_true = np.asarray(y_true)
+    y_score = np.asarray(y_score)
+    observed = np.asarray(observed, dtype=bool)
+    if len(y_true) != len(y_score) or len(y_true) != len(observed):
+        raise MissmodalError(f"y_true ({len(y_true)}), y_score ({len(y_score)}) and observed ({len(observed)}) differ in length")
+    if observed.shape[1] != len(modality_names):
+        raise MissmodalError(f"observed has {observed.shape[1]} columns for {len(modality_names)} modality names")
+    codes = group_codes(observed)
+    present, counts = np.unique(codes, return_counts=True)
+    reference = train_group_counts if train_group_counts is not None else dict(zip(present.tolist(), counts.tolist()))
+    head = head_groups(reference, head_coverage)
+
+    def metrics_of(selection: np.ndarray) -> dict:
+        return subset_metrics(y_true[selection], y_score[selection], task, classes)
+
+    groups = []
+    for code, count in sorted(zip(present.tolist(), counts.tolist()), key=lambda item: (-item[1], item[0])):
+        groups.append({
+            "code": int(code), "name": group_name(code, modality_names),
+            "modalities": group_modalities(code, modality_names), "head": code in head,
+            "seen_in_training": train_group_counts is None or code in train_group_counts,
+            **metrics_of(codes == code),
+        })
+    in_head = np.isin(codes, list(head))
+    complete = observed.all(axis=1)
+    lower_is_worse = task != "regression"
+    key = "accuracy" if lower_is_worse else "mse"
+    eligible = [g for g in groups if g["count"] >= min_group_size]
+    worst = None
+    if eligible:
+        worst_row = min(eligible, key=lambda g: g[key]) if lower_is_worse else max(eligible, key=lambda g: g[key])
+        worst = {k: v for k, v in worst_row.items() if k not in ("head", "seen_in_training")}
+    return {
+        "task": task,
+        "overall": metrics_of(np.ones(len(codes), bool)),
+        "groups": groups,
+        "head": metrics_of(in_head),
+        "tail": metrics_of(~in_head),
+        "worst_group": worst,
+        "complete": metrics_of(complete),
+        "incomplete": metrics_of(~complete),
+        "min_group_size": min_group_size,
+        "head_coverage": head_coverage,
+        "n_groups": len(groups),
+    }
