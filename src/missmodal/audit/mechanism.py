@@ -1,7 +1,7 @@
 """Evidence about the missingness mechanism: can a modality's presence be predicted from what is observed?
 
 For each modality m that is sometimes missing, a logistic regression predicts ``observed[:, m]`` from the
-other modalities (zero-filled where absent, with their observed indicators) and the covariates; its
+values of the other modalities (standardised, mean-filled where absent) and the covariates; its
 stratified k-fold cross-validated AUROC is about 0.5 under MCAR and higher when missingness depends on
 observed values (MAR). MNAR cannot be told apart from data alone; this test does not claim to.
 """
@@ -22,17 +22,22 @@ MCAR_AUROC_THRESHOLD = 0.6
 
 
 def _features_without(data: MultimodalData, m: int, max_components: int) -> np.ndarray:
+    """Other modalities' values, standardised on their observed rows and set to 0 (their mean) where absent.
+
+    Missing indicators are left out on purpose: whenever samples must keep at least one modality, the
+    presence patterns depend on each other even under MCAR, and the test is about dependence on *values*.
+    """
     blocks = []
     for k, (name, values) in enumerate(data.modalities.items()):
-        if k == m:
+        rows = data.observed[:, k]
+        if k == m or not rows.any():
             continue
-        filled = np.where(data.observed[:, [k]], values, 0.0)
-        if filled.shape[1] > max_components:
-            rows = data.observed[:, k]
-            pca = PCA(n_components=max_components, random_state=0).fit(filled[rows])
-            filled = np.where(data.observed[:, [k]], pca.transform(filled), 0.0)
-        blocks.append(filled)
-        blocks.append(data.observed[:, [k]].astype(float))
+        mean, std = values[rows].mean(axis=0), values[rows].std(axis=0)
+        standardised = np.where(rows[:, None], (values - mean) / np.where(std > 0, std, 1.0), 0.0)
+        if standardised.shape[1] > max_components:
+            pca = PCA(n_components=max_components, random_state=0).fit(standardised[rows])
+            standardised = np.where(rows[:, None], pca.transform(standardised), 0.0)
+        blocks.append(standardised)
     if data.covariates is not None:
         blocks.append(data.covariates)
     return np.hstack(blocks) if blocks else np.zeros((data.n_samples, 0))

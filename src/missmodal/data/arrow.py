@@ -188,6 +188,9 @@ def table_to_data(table: pa.Table, roles: dict[str, Any], source: str, row_offse
     for name in roles["modalities"]:
         if name in roles["list_columns"]:
             values, observed = _list_column_to_array(table.column(name), name, source, row_offset, dims.get(name))
+            if values.shape[1] == 0:
+                where = f" in rows {row_offset}..{row_offset + table.num_rows - 1}" if row_offset or "dims" in roles else ""
+                raise DataFormatError(f"{source}, column {name!r}: modality is never observed{where} (its width is unknown)")
         else:
             values, observed = _block_to_array(table, roles["block_columns"][name], name, source, row_offset)
         modalities[name] = values

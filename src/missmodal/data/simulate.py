@@ -81,16 +81,30 @@ def _sample_mask(logits: np.ndarray, rng: np.random.Generator, at_least_one: boo
             raise MissmodalError(f"missing rate {target_rate} cannot be reached while keeping one modality per sample")
         logits = logits + brentq(gap, -30, 30, xtol=1e-10)
     q = np.where(np.isfinite(logits), expit(logits), 0.0)
-    missing = rng.random(q.shape) < q
-    if at_least_one:
-        for _ in range(10_000):
-            empty = missing.all(axis=1)
-            if not empty.any():
-                break
-            missing[empty] = rng.random((int(empty.sum()), q.shape[1])) < q[empty]
-        else:
-            raise MissmodalError("could not draw a non-empty combination for every sample; lower the rate")
-    return ~missing
+    return ~(_draw_nonempty(q, rng) if at_least_one else rng.random(q.shape) < q)
+
+
+def _draw_nonempty(q: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Exact draw of independent missing indicators with probabilities q (n, M), conditioned on a non-empty row.
+
+    Modalities are drawn in order; while every earlier one is missing, modality m is missing with
+    probability ``q_m (1 - A_{m+1}) / (1 - A_m)``, where ``A_k = prod_{j >= k} q_j`` is the chance that all of
+    m..M-1 are missing; once one is observed the rest are drawn freely.
+    """
+    n, n_modalities = q.shape
+    tail_all_missing = np.ones((n, n_modalities + 1))
+    for m in range(n_modalities - 1, -1, -1):
+        tail_all_missing[:, m] = tail_all_missing[:, m + 1] * q[:, m]
+    if (tail_all_missing[:, 0] >= 1).any():
+        raise MissmodalError("a sample has every modality missing with probability 1; lower the rate")
+    missing = np.zeros((n, n_modalities), dtype=bool)
+    none_observed_yet = np.ones(n, dtype=bool)
+    for m in range(n_modalities):
+        conditional = q[:, m] * (1 - tail_all_missing[:, m + 1]) / (1 - tail_all_missing[:, m])
+        p_missing = np.where(none_observed_yet, conditional, q[:, m])
+        missing[:, m] = rng.random(n) < p_missing
+        none_observed_yet &= missing[:, m]
+    return missing
 
 
 def _scores_from(features: np.ndarray, n_modalities: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from missmodal import MissmodalError, MultimodalData
+from missmodal.data import load_dataset, simulate_missingness
+
+
+def _data(n=4000, m=4, seed=0, covariates=False):
+    rng = np.random.default_rng(seed)
+    return MultimodalData({f"m{i}": rng.normal(size=(n, 3)) for i in range(m)}, target=rng.integers(0, 3, n),
+                          covariates=rng.normal(size=(n, 2)) if covariates else None)
+
+
+@settings(max_examples=20, deadline=None)
+@given(share=st.floats(0.05, 0.9), m=st.integers(2, 6), seed=st.integers(0, 1000))
+def test_mcar_hits_the_rate_and_keeps_one_modality(share, m, seed):
+    rate = share * (m - 1) / m  # (M - 1) / M is the most that keeps one modality per sample
+    result = simulate_missingness(_data(m=m, seed=seed), "mcar", rate=rate, seed=seed)
+    assert result.observed.any(axis=1).all()
+    assert abs((1 - result.observed.mean()) - rate) < 0.04
+
+
+@settings(max_examples=10, deadline=None)
+@given(rate=st.floats(0.1, 0.7), mechanism=st.sampled_from(["mar", "mnar"]), seed=st.integers(0, 1000))
+def test_driven_mechanisms_hit_the_rate(rate, mechanism, seed):
+    data = _data(seed=seed)
+    result = simulate_missingness(data, mechanism, rate=rate, seed=seed)
+    assert result.observed.any(axis=1).all()
+    maskable = slice(1, None) if mechanism == "mar" else slice(None)
+    assert abs((1 - result.observed[:, maskable].mean()) - rate) < 0.04
+
+
+def test_mar_keeps_drivers_observed_and_depends_on_them():
+    data = _data(n=20000)
+    result = simulate_missingness(data, "mar", rate=0.5, seed=1, always_observed=["m0"], strength=3.0)
+    assert result.observed[:, 0].all()
+    driver = data.modalities["m0"]
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    y = result.observed[:, 1]
+    auc = roc_auc_score(y, LogisticRegression().fit(driver, y).predict_proba(driver)[:, 1])
+    assert auc > 0.75
+
+
+def test_mcar_presence_is_not_predictable():
+    data = _data(n=20000)
+    result = simulate_missingness(data, "mcar", rate=0.5, seed=1)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    x, y = data.modalities["m0"], result.observed[:, 1]
+    assert abs(roc_auc_score(y, LogisticRegression().fit(x, y).predict_proba(x)[:, 1]) - 0.5) < 0.03
+
+
+def test_mnar_label_driven_rates_differ_by_class():
+    data = _data(n=20000)
+    result = simulate_missingness(data, "mnar", rate=0.5, seed=2, driver="label", strength=2.0)
+    by_class = [1 - result.observed[data.target == c, 0].mean() for c in range(3)]
+    assert max(by_class) - min(by_class) > 0.2
+
+
+def test_zipf_gives_a_long_tail_of_groups():
+    result = simulate_missingness(load_dataset("mfeat"), "zipf", exponent=1.0, seed=0)
+    counts = sorted(result.group_counts().values(), reverse=True)
+    assert len(counts) > 40 and counts[0] > 10 * counts[len(counts) // 2]
+    assert result.observed.any(axis=1).all()
+
+
+def test_exact_shares_are_exact():
+    result = simulate_missingness(_data(n=1000), "exact", shares={"m0+m1": 0.6, "m2": 0.25, "m3": 0.15}, seed=0)
+    assert result.group_counts() == {0b0011: 600, 0b0100: 250, 0b1000: 150}
+
+
+def test_simulation_is_seeded_and_recorded():
+    a = simulate_missingness(_data(), "mcar", rate=0.3, seed=5)
+    b = simulate_missingness(_data(), "mcar", rate=0.3, seed=5)
+    assert np.array_equal(a.observed, b.observed)
+    assert a.metadata["missingness"]["mechanism"] == "mcar" and a.metadata["missingness"]["seed"] == 5
+
+
+def test_simulation_never_reveals_existing_gaps(tiny_data):
+    result = simulate_missingness(tiny_data, "mcar", rate=0.2, seed=0)
+    assert not (result.observed & ~tiny_data.observed).any()
+
+
+def test_unreachable_rate_is_refused():
+    with pytest.raises(MissmodalError, match="cannot be reached while keeping one modality"):
+        simulate_missingness(_data(m=2), "mcar", rate=0.6)
+
+
+def test_bad_rate_is_named():
+    with pytest.raises(MissmodalError, match="missing rates must be in"):
+        simulate_missingness(_data(), "mcar", rate=1.2)
+    with pytest.raises(MissmodalError, match="unknown missingness mechanism"):
+        simulate_missingness(_data(), "sometimes")
