@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
 
 import click
-import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from .._atomic import write_text_atomic
+from .._json import to_jsonable, write_json  # noqa: F401  (re-exported for the commands)
 from ..errors import MissmodalError
 
 console = Console(stderr=True)
@@ -38,26 +36,6 @@ def load_data_argument(spec: str, target: str | None = None):
     from ..data import resolve_data
 
     return resolve_data(spec, target=target)
-
-
-def to_jsonable(value: Any) -> Any:
-    """Numpy scalars/arrays and nested containers as plain JSON values (NaN/inf become None)."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
-
-
-def write_json(path: str, payload: Any) -> None:
-    """Write JSON atomically (indent 2)."""
-    write_text_atomic(path, json.dumps(to_jsonable(payload), indent=2) + "\n")
 
 
 @contextmanager
