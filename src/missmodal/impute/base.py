@@ -1,0 +1,113 @@
+"""The `Imputer` protocol: one estimator API over `MultimodalData` and over 2-D NaN arrays.
+
+Every imputer is a scikit-learn transformer. ``fit``/``transform`` accept either
+
+- a :class:`~missmodal.MultimodalData` (modalities and the observed mask are taken from it; ``transform``
+  returns a `MultimodalData` with every modality observed and ``metadata["imputation"]`` recording the
+  method and the number of imputed slots), or
+- a 2-D float array with NaN for missing values, whose column blocks are given by the ``modalities``
+  parameter (list of block widths; ``None`` = every column its own modality); ``transform`` returns an
+  array of the same dtype without NaN.
+
+Observed values are never changed: the output is ``where(observed, X, fill)``, bit for bit. Subclasses
+implement ``_fit(X, observed)`` and ``_fill(X, observed)`` on float32 ``(n, D)`` arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..data.multimodal import MultimodalData
+from ..errors import MissmodalError
+from ..registry import Registry
+from .blocks import check_widths, expand, observed_blocks
+
+IMPUTERS = Registry("imputer")
+
+
+class BaseImputer(TransformerMixin, BaseEstimator):
+    """Shared input handling of the imputers (see the module docstring)."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # --- input --------------------------------------------------------------------------------------
+    def _check_input(self, X: Any, reset: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(values, X32, observed)``: the input array (its dtype kept), a float32 copy, the ``(n, M)`` mask."""
+        if isinstance(X, MultimodalData):
+            values, widths = X.to_array()
+            if self.modalities is not None and check_widths(self.modalities, values.shape[1]) != widths:
+                raise MissmodalError(f"modalities={list(self.modalities)} does not match the data's block widths {widths}")
+            if reset:
+                self.n_features_in_ = values.shape[1]
+                self.widths_ = widths
+                self.modality_names_ = X.modality_names
+            elif X.modality_names != self.modality_names_ or widths != self.widths_:
+                raise MissmodalError(f"data has modalities {X.dims}, but the imputer was fitted on "
+                                     f"{dict(zip(self.modality_names_, self.widths_))}")
+            observed = X.observed
+        else:
+            values = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan",
+                                   dtype=[np.float64, np.float32])
+            if reset:
+                self.widths_ = check_widths(self.modalities, values.shape[1])
+                self.modality_names_ = [f"m{m}" for m in range(len(self.widths_))]
+            observed = observed_blocks(values, self.widths_)
+        return values, values.astype(np.float32, copy=False), observed
+
+    # --- estimator API ------------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None) -> "BaseImputer":
+        """Learn what the imputer needs from the observed values of ``X`` (`MultimodalData` or array)."""
+        _, X32, observed = self._check_input(X, reset=True)
+        if X32.shape[0] == 0:
+            raise MissmodalError("X has 0 samples; fitting needs at least one")
+        never = np.flatnonzero(~observed.any(axis=0))
+        if never.size and not getattr(self, "distributed", False):  # a shard may lack a modality
+            raise MissmodalError(f"modality {self.modality_names_[int(never[0])]!r} is never observed in the training "
+                                 "data; an imputer cannot learn to fill it")
+        self._fit(X32, observed)
+        return self
+
+    def transform(self, X: Any) -> Any:
+        """``X`` with every missing slot filled; observed values are returned unchanged."""
+        check_is_fitted(self)
+        values, X32, observed = self._check_input(X, reset=False)
+        filled = self._complete(values, self._fill(X32, observed) if not observed.all() else X32, observed)
+        if not isinstance(X, MultimodalData):
+            return filled
+        return self._as_data(X, filled, {"method": self._method_name(), "imputed_slots": int((~observed).sum())})
+
+    # --- helpers for subclasses ---------------------------------------------------------------------
+    def _complete(self, values: np.ndarray, fill: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        """``where(observed, values, fill)`` in the dtype of ``values``."""
+        return np.where(expand(observed, self.widths_), values, fill.astype(values.dtype, copy=False))
+
+    def _as_data(self, data: MultimodalData, filled: np.ndarray, record: dict) -> MultimodalData:
+        bounds = np.cumsum([0] + self.widths_)
+        modalities = {}
+        for m, name in enumerate(self.modality_names_):
+            block = filled[:, bounds[m]:bounds[m + 1]]
+            modalities[name] = np.where(data.observed[:, m:m + 1], data.modalities[name], block)
+        result = data.replace(modalities=modalities, observed=np.ones_like(data.observed))
+        result.metadata["imputation"] = record
+        return result
+
+    def _method_name(self) -> str:
+        return next((name for name in IMPUTERS if IMPUTERS.get(name) is type(self)), type(self).__name__)
+
+
+def make_imputer(name: str, **params: Any) -> BaseImputer:
+    """The imputer registered under ``name`` (``zero``, ``mean``, ``knn``, ``iterative``, ``generative``,
+    ``cluster``), built with scikit-learn parameters."""
+    builder = IMPUTERS.get(name)
+    try:
+        return builder(**params)
+    except TypeError as error:
+        raise MissmodalError(f"imputer {name!r}: bad parameters {sorted(params)} ({error})") from None

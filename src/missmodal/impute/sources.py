@@ -1,0 +1,91 @@
+"""Row sources for streaming fits: an in-memory array or a Parquet file, read in row batches.
+
+A source yields ``(start, X, observed)`` for the rows this process owns: ``start`` is the global index
+of the batch's first row, ``X`` a ``(b, D)`` float32 array with NaN in missing blocks and ``observed`` the
+``(b, M)`` mask. Memory is bounded by the batch size. Under ``torch.distributed`` an array source is this
+process's shard (shards are consecutive row ranges in rank order) and a Parquet source reads the row
+groups ``rank, rank + world_size, ...``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..data.arrow import infer_roles, table_to_data
+from ..data.io import parquet_dims
+from ..errors import DataFormatError
+from .parallel import all_gather_concat
+
+
+class ArrayRows:
+    """Rows of an in-memory ``(n, D)`` array and its ``(n, M)`` observed mask, in batches."""
+
+    def __init__(self, X: np.ndarray, observed: np.ndarray, batch_size: int, rank: int = 0, world_size: int = 1,
+                 distributed: bool = False):
+        self.X, self.observed, self.batch_size = X, observed, batch_size
+        sizes = all_gather_concat(distributed, np.array([X.shape[0]], dtype=np.int64))[0]
+        self.offset = int(sizes[:rank].sum())
+        self.n_local = X.shape[0]
+        self.n_total = int(sizes.sum())
+
+    def batches(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        for start in range(0, self.n_local, self.batch_size):
+            stop = min(start + self.batch_size, self.n_local)
+            yield self.offset + start, self.X[start:stop], self.observed[start:stop]
+
+
+class ParquetRows:
+    """The modalities of a Parquet file (missmodal layout), read in row batches; this process's row groups only.
+
+    Parameters
+    ----------
+    path : a Parquet file in the list or column-block layout.
+    batch_size : rows per batch.
+    rank, world_size : this process's row groups are ``rank, rank + world_size, ...``.
+    """
+
+    def __init__(self, path: str | os.PathLike, batch_size: int, rank: int = 0, world_size: int = 1):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise DataFormatError(f"{self.path}: no such file")
+        try:
+            self.file = pq.ParquetFile(self.path)
+        except (pa.ArrowInvalid, OSError) as error:
+            raise DataFormatError(f"{self.path}: not a Parquet file ({str(error).splitlines()[0]})") from None
+        roles = infer_roles(self.file.schema_arrow, str(self.path))
+        roles["dims"] = parquet_dims(self.file.schema_arrow, roles)
+        self.roles = dict(roles, target=None, id=None, covariates=[])
+        self.modality_names = list(roles["modalities"])
+        self.columns = [c for name in self.modality_names for c in roles["block_columns"].get(name, [name])]
+        self.batch_size = batch_size
+        metadata = self.file.metadata
+        sizes = np.array([metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)], dtype=np.int64)
+        self.group_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.groups = list(range(rank, len(sizes), world_size))
+        self.n_total = int(sizes.sum())
+        self.n_local = int(sizes[self.groups].sum())
+        self.widths = self._widths()
+
+    def _widths(self) -> list[int]:
+        dims = self.roles["dims"]
+        if all(name in dims for name in self.modality_names):
+            return [dims[name] for name in self.modality_names]
+        first = next(self.file.iter_batches(batch_size=self.batch_size, columns=self.columns))
+        data = table_to_data(pa.Table.from_batches([first]), self.roles, str(self.path), require_modality=False)
+        return list(data.dims.values())
+
+    def batches(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        for group in self.groups:
+            start = int(self.group_starts[group])
+            for batch in self.file.iter_batches(batch_size=self.batch_size, row_groups=[group], columns=self.columns):
+                data = table_to_data(pa.Table.from_batches([batch]), self.roles, str(self.path), row_offset=start,
+                                     require_modality=False)
+                X, _ = data.to_array()
+                yield start, X, data.observed
+                start += batch.num_rows
