@@ -47,5 +47,5 @@ def test_mechanism_evidence_detects_mar():
 
 def test_html_report_embeds_its_figures(tiny_data):
     page = audit_html(tiny_data, audit(tiny_data, mechanism=False)).render()
-    assert page.count('src="data:image/png;base64,') == 2
+    assert page.count('src="data:image/png;base64,') == 2  # no mechanism figure when mechanism=False
     assert "http" not in page.split("<body>")[1]

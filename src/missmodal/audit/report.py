@@ -71,7 +71,7 @@ def audit(data: MultimodalData, head_coverage: float = 0.8, mechanism: bool = Tr
 def audit_html(data: MultimodalData, result: Audit, title: str = "missmodal audit"):
     """An :class:`~missmodal.report.HtmlReport` of the audit with its figures embedded."""
     from ..report import HtmlReport
-    from .plots import missingness_matrix_figure, upset_figure
+    from .plots import mechanism_figure, missingness_matrix_figure, upset_figure
 
     page = HtmlReport(title)
     summary = result.to_dict()
@@ -88,6 +88,7 @@ def audit_html(data: MultimodalData, result: Audit, title: str = "missmodal audi
         page.heading("Missingness mechanism evidence")
         page.paragraph("Cross-validated AUROC of predicting each modality's presence from the other observed modalities "
                        "and covariates: about 0.5 under MCAR, higher when missingness depends on what is observed.")
+        page.figure(mechanism_figure(result.mechanism), "Mechanism evidence per modality")
         page.table(result.mechanism)
     if data.metadata.get("missingness"):
         page.heading("Simulated missingness")

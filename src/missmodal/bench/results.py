@@ -1,0 +1,77 @@
+"""Turn a grid run into results.json, results.md and a self-contained report.html."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from .._atomic import write_text_atomic
+from .._json import write_json
+from ..report import HtmlReport
+from .config import BenchConfig
+from .runner import GridRun
+from .scenarios import dataset_label, is_natural
+from .sections import section_module
+from .sections.common import failed_cells
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, missmodal and the libraries that compute the results."""
+    import numpy
+    import pyarrow
+    import scipy
+    import sklearn
+    import torch
+
+    from .. import __version__
+
+    return {"python": sys.version.split()[0], "missmodal": __version__, "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "scikit-learn": sklearn.__version__, "torch": torch.__version__,
+            "pyarrow": pyarrow.__version__, "platform": platform.platform()}
+
+
+def build_results(config: BenchConfig, run: GridRun, command: str, seconds: float) -> dict[str, Any]:
+    """The results.json payload: one section per benchmark part, plus provenance."""
+    natural = [dataset_label(d) for d in config.datasets if is_natural(d)]
+    results: dict[str, Any] = {
+        "command": command, "versions": versions(), "seeds": list(config.seeds), "config": config.to_dict(),
+        "seconds": seconds, "cells": {"total": len(run.cells), "computed": run.computed, "cached": run.cached,
+                                      "failed": failed_cells(run.cells)},
+        "oracle": {dataset_label(d): dataset_label(d) not in natural for d in config.datasets},
+    }
+    for section in config.sections:
+        results[section] = section_module(section).summarise(run.of_kind(section))
+    return results
+
+
+def write_outputs(out: str | Path, config: BenchConfig, run: GridRun, results: dict[str, Any]) -> None:
+    """Write ``results.json``, ``results.md`` and ``report.html`` under ``out`` (atomically)."""
+    out = Path(out)
+    write_json(out / "results.json", results)
+    lines = ["# missmodal bench results", "", f"Command: `{results['command']}`", "",
+             f"Seeds: {results['seeds']}; cells: {results['cells']['total']} ({results['cells']['computed']} computed, "
+             f"{results['cells']['cached']} from cache, {len(results['cells']['failed'])} failed); {results['seconds']:.0f} s.", ""]
+    for section in config.sections:
+        lines += section_module(section).markdown(results[section])
+    if results["cells"]["failed"]:
+        lines += ["## Failed cells", ""] + [f"- {f['section']}: {f['cell']}: {f['error']}" for f in results["cells"]["failed"]] + [""]
+    write_text_atomic(out / "results.md", "\n".join(lines))
+    page = HtmlReport("missmodal benchmark report")
+    page.paragraph(f"Datasets: {', '.join(dataset_label(d) for d in config.datasets)}; scenarios: "
+                   f"{', '.join(s['name'] for s in config.scenarios)}; seeds: {results['seeds']}.")
+    for label, has_oracle in results["oracle"].items():
+        if not has_oracle:
+            page.paragraph(f"{label} has natural missingness: there is no complete data to compare with, so full-data "
+                           "(oracle) informativeness, reconstruction errors and all-combinations evaluation are skipped.", note=True)
+    for section in config.sections:
+        section_module(section).report(page, results[section], run.of_kind(section))
+    if results["cells"]["failed"]:
+        page.heading("Failed cells")
+        page.table(results["cells"]["failed"])
+    page.heading("Provenance")
+    page.paragraph("Produced by this exact command, with these versions:")
+    page.code(results["command"])
+    page.table([{"package": k, "version": v} for k, v in results["versions"].items()])
+    page.write(out / "report.html")

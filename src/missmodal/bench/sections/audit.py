@@ -1,0 +1,54 @@
+"""Audit section: the group structure and mechanism evidence of each (dataset, scenario)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...audit import audit as run_audit
+from ...audit.plots import mechanism_figure, upset_figure
+from ..scenarios import Prepared, prepare
+from .common import by_setting, cell_spec
+
+
+def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
+    # The group structure does not depend on models; one audit per (dataset, scenario) and first seed.
+    if seed != config.seeds[0]:
+        return []
+    return [cell_spec("audit", dataset, scenario, seed, head_coverage=config.head_coverage)]
+
+
+def run(spec: dict, prepared: Prepared) -> dict:
+    result = run_audit(prepared.data, head_coverage=spec["head_coverage"], seed=spec["seed"]).to_dict()
+    result["groups"] = result["groups"][:64]  # the full list can be 2^M - 1 long; the top 64 are reported
+    return result
+
+
+def summarise(cells: list[dict]) -> dict:
+    return {f"{dataset}/{scenario}": cell["result"] | {"dataset": dataset, "scenario": scenario}
+            for (dataset, scenario), (cell, *_) in by_setting(cells).items()}
+
+
+def markdown(summary: dict) -> list[str]:
+    lines = ["## Audit", "", "| dataset / scenario | groups | effective groups | complete | tail groups | tail share |",
+             "|---|---|---|---|---|---|"]
+    for key, row in summary.items():
+        lines.append(f"| {key} | {row['n_groups']} | {row['effective_n_groups']:.1f} | {row['complete_share']:.1%} | "
+                     f"{row['n_tail_groups']} | {row['tail_share']:.1%} |")
+    return lines + [""]
+
+
+def report(page, summary: dict, cells: list[dict]) -> None:
+    page.heading("1. What is missing, and how")
+    for (dataset, scenario), (cell, *_) in by_setting(cells).items():
+        row = summary[f"{dataset}/{scenario}"]
+        page.heading(f"{dataset} — {scenario}", level=3)
+        page.paragraph(f"{row['n_samples']} samples, {row['n_groups']} combination groups (effective {row['effective_n_groups']:.1f}), "
+                       f"{row['complete_share']:.1%} complete; {row['n_tail_groups']} tail groups hold {row['tail_share']:.1%} of samples.")
+        spec = cell["spec"]
+        prepared = prepare(spec["dataset"], spec["scenario"], spec["seed"])
+        page.figure(upset_figure(prepared.data, max_groups=30, head_coverage=row["head_coverage"]),
+                    f"Combination groups of {dataset} under {scenario}")
+        if row.get("mechanism"):
+            if any(r["auroc"] is not None for r in row["mechanism"]):
+                page.figure(mechanism_figure(row["mechanism"]), f"Mechanism evidence, {dataset} under {scenario}")
+            page.table(row["mechanism"], ["name", "missing_rate", "auroc", "auroc_std", "verdict"])

@@ -1,0 +1,150 @@
+"""Models section: every (model, loss) trained on the training split (selected on validation) and evaluated
+per combination group on the test split, and, where the complete data is known, on the complete test
+samples under every non-empty combination of modalities (the fair measure of tail groups)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...train import evaluate_model, fit_model
+from ..scenarios import Prepared
+from .common import aggregate, by_setting, cell_spec, fmt, mean_std
+
+
+def method_name(entry: dict) -> str:
+    return f"{entry['model']}+{entry['loss']}"
+
+
+def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
+    return [cell_spec("models", dataset, scenario, seed, method=method_name(entry), model=entry["model"],
+                      loss=entry["loss"], training=dict(config.training), min_group_size=config.min_group_size,
+                      head_coverage=config.head_coverage) for entry in config.models]
+
+
+def _brief(report: dict) -> dict:
+    keep = ("accuracy", "f1_micro", "f1_macro", "auroc", "mse", "count")
+    return {
+        "overall": report["overall"], "head": report["head"], "tail": report["tail"],
+        "worst_group": report["worst_group"], "complete": report["complete"], "incomplete": report["incomplete"],
+        "groups": [{k: g.get(k) for k in ("name", "modalities", "head", "seen_in_training") + keep} for g in report["groups"]],
+    }
+
+
+def run(spec: dict, prepared: Prepared) -> dict:
+    train_counts = prepared.train.group_counts()
+    fitted = fit_model(prepared.train, prepared.val, model=spec["model"], loss=spec["loss"], seed=spec["seed"],
+                       **spec["training"])
+    options = dict(train_group_counts=train_counts, min_group_size=spec["min_group_size"], head_coverage=spec["head_coverage"])
+    result = {"test": _brief(evaluate_model(fitted, prepared.test, **options)), "all_combinations": None,
+              "train_seconds": getattr(fitted, "train_seconds_", None)}
+    complete_test = prepared.test_full if prepared.has_oracle else prepared.test.subset(prepared.test.is_complete())
+    if complete_test.n_samples:
+        result["all_combinations"] = _brief(evaluate_model(fitted, complete_test, all_combinations=True, **options))
+    return result
+
+
+def _get(report: dict | None, part: str, metric: str = "accuracy"):
+    if not report or not report.get(part):
+        return None
+    return report[part].get(metric)
+
+
+def summarise(cells: list[dict]) -> dict:
+    rows, heatmap = [], {}
+    for (dataset, scenario, method), group in by_setting(cells, "method").items():
+        row = {"dataset": dataset, "scenario": scenario, "method": method, "seeds": len(group)}
+        for prefix, source in (("", "test"), ("allcomb_", "all_combinations")):
+            for part in ("overall", "head", "tail", "worst_group"):
+                name = f"{prefix}{'accuracy' if part == 'overall' else part + '_accuracy'}"
+                row[name] = aggregate(group, lambda r, s=source, p=part: _get(r[s], p))
+        row["f1_micro"] = aggregate(group, lambda r: _get(r["test"], "overall", "f1_micro"))
+        row["f1_macro"] = aggregate(group, lambda r: _get(r["test"], "overall", "f1_macro"))
+        row["worst_group"] = [(c["result"]["test"]["worst_group"] or {}).get("name") for c in group]
+        row["train_seconds"] = aggregate(group, lambda r: r["train_seconds"])
+        rows.append(row)
+        source = "all_combinations" if group[0]["result"]["all_combinations"] else "test"
+        names = [g["name"] for g in group[0]["result"][source]["groups"]]
+        heatmap.setdefault(f"{dataset}/{scenario}", {"evaluation": source, "groups": names, "methods": {}})
+        heatmap[f"{dataset}/{scenario}"]["methods"][method] = {
+            name: mean_std(next((g["accuracy"] for g in c["result"][source]["groups"] if g["name"] == name), None) for c in group)["mean"]
+            for name in names
+        }
+    return {"rows": rows, "group_accuracy": heatmap}
+
+
+def markdown(summary: dict) -> list[str]:
+    lines = ["## Models (test split; all-combinations on complete test samples)", "",
+             "| dataset / scenario | model+loss | accuracy | head | tail | worst group | all-comb. accuracy | all-comb. tail | all-comb. worst |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in summary["rows"]:
+        lines.append(f"| {r['dataset']}/{r['scenario']} | {r['method']} | {fmt(r['accuracy'])} | {fmt(r['head_accuracy'])} | "
+                     f"{fmt(r['tail_accuracy'])} | {fmt(r['worst_group_accuracy'])} | {fmt(r['allcomb_accuracy'])} | "
+                     f"{fmt(r['allcomb_tail_accuracy'])} | {fmt(r['allcomb_worst_group_accuracy'])} |")
+    return lines + [""]
+
+
+def heatmap_figure(setting: str, table: dict):
+    """Accuracy of each method (rows) on each combination group (columns)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    methods = list(table["methods"])
+    groups = table["groups"]
+    values = np.array([[table["methods"][m].get(g) if table["methods"][m].get(g) is not None else np.nan for g in groups]
+                       for m in methods], dtype=float)
+    fig, ax = plt.subplots(figsize=(min(22, 2 + 0.28 * len(groups)), 1.2 + 0.45 * len(methods)))
+    image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=np.nanmin(values) if np.isfinite(values).any() else 0, vmax=1)
+    ax.set_yticks(range(len(methods)))
+    ax.set_yticklabels(methods)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(groups, rotation=90, fontsize=6)
+    ax.set_title(f"{setting}: accuracy per combination group ({table['evaluation'].replace('_', '-')})")
+    fig.colorbar(image, ax=ax, fraction=0.02)
+    fig.tight_layout()
+    return fig
+
+
+def bars_figure(rows: list[dict], prefix: str = ""):
+    """Overall, head, tail and worst-group accuracy per method and setting (error bars: std over seeds)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    parts = [("accuracy", "overall"), ("head_accuracy", "head"), ("tail_accuracy", "tail"), ("worst_group_accuracy", "worst group")]
+    labels = [f"{r['scenario']}\n{r['method']}" for r in rows]
+    fig, ax = plt.subplots(figsize=(max(7, 0.9 * len(rows) + 2), 4))
+    width = 0.2
+    for k, (key, label) in enumerate(parts):
+        stats = [r[prefix + key] for r in rows]
+        ax.bar(np.arange(len(rows)) + k * width, [s["mean"] if s["mean"] is not None else np.nan for s in stats], width,
+               yerr=[s["std"] or 0 for s in stats], label=label, capsize=2)
+    ax.set_xticks(np.arange(len(rows)) + 1.5 * width)
+    ax.set_xticklabels(labels, fontsize=7)
+    ax.set_ylabel("accuracy")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def report(page, summary: dict, cells: list[dict]) -> None:
+    page.heading("4. Training for every combination: models and losses compared")
+    page.paragraph("Each model is trained on the training split with early stopping on the validation split. 'Head' groups are "
+                   "the most frequent training groups covering 80% of training samples; 'tail' the rest; 'worst group' the "
+                   "lowest-accuracy group with enough test samples. The all-combinations evaluation masks the complete test "
+                   "samples under every non-empty combination of modalities.")
+    if summary["rows"]:
+        page.figure(bars_figure(summary["rows"]), "Overall, head, tail and worst-group accuracy on the test split")
+        if any(r["allcomb_accuracy"]["mean"] is not None for r in summary["rows"]):
+            page.figure(bars_figure(summary["rows"], "allcomb_"), "The same under all combinations of modalities")
+    for setting, table in summary["group_accuracy"].items():
+        page.figure(heatmap_figure(setting, table), f"Model x group accuracy, {setting}")
+    page.table([{"dataset / scenario": f"{r['dataset']}/{r['scenario']}", "model+loss": r["method"], "accuracy": fmt(r["accuracy"]),
+                 "F1-macro": fmt(r["f1_macro"]), "head": fmt(r["head_accuracy"]), "tail": fmt(r["tail_accuracy"]),
+                 "worst group": fmt(r["worst_group_accuracy"]), "all-comb.": fmt(r["allcomb_accuracy"]),
+                 "all-comb. tail": fmt(r["allcomb_tail_accuracy"]), "all-comb. worst": fmt(r["allcomb_worst_group_accuracy"])}
+                for r in summary["rows"]])
