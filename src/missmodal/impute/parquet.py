@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -35,11 +35,14 @@ def imputed_table(data: MultimodalData, imputed: np.ndarray, layout: str = "list
     return table.append_column(RECORD_COLUMN, column)
 
 
-def write_imputed(batches: Iterable[tuple[MultimodalData, np.ndarray]], path: str | os.PathLike,
-                  layout: str = "list") -> int:
-    """Write ``(completed batch, imputed mask)`` pairs to one Parquet file atomically; returns the row count."""
+def write_imputed(batches: Iterable[tuple[MultimodalData, np.ndarray]], path: str | os.PathLike, layout: str = "list",
+                  progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Write ``(completed batch, imputed mask)`` pairs to one Parquet file atomically.
+
+    Returns ``{"rows", "slots", "imputed_slots"}``; ``progress(rows)`` is called after each batch.
+    """
     path = Path(path)
-    rows = 0
+    counts = {"rows": 0, "slots": 0, "imputed_slots": 0}
     with atomic_path(path) as tmp:
         writer = None
         try:
@@ -48,17 +51,21 @@ def write_imputed(batches: Iterable[tuple[MultimodalData, np.ndarray]], path: st
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema)
                 writer.write_table(table.cast(writer.schema))
-                rows += table.num_rows
+                counts["rows"] += imputed.shape[0]
+                counts["slots"] += imputed.size
+                counts["imputed_slots"] += int(imputed.sum())
+                if progress is not None:
+                    progress(imputed.shape[0])
         finally:
             if writer is not None:
                 writer.close()
         if writer is None:
             raise DataFormatError(f"{path}: no rows to write")
-    return rows
+    return counts
 
 
 def impute_batches(imputer: BaseImputer, batches: Iterable[MultimodalData],
-                   record: dict[str, Any]) -> Iterable[tuple[MultimodalData, np.ndarray]]:
+                   record: dict[str, Any]) -> Iterator[tuple[MultimodalData, np.ndarray]]:
     """Transform each batch with a fitted imputer; yield ``(completed batch, imputed mask)``."""
     for batch in batches:
         completed = imputer.transform(batch)
@@ -71,21 +78,10 @@ def impute_parquet(imputer: BaseImputer, path: str | os.PathLike, output: str | 
                    progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Impute a Parquet file with a fitted imputer, batch by batch (bounded memory), into ``output``.
 
-    Returns ``{"rows": n, "imputed_slots": count}``; ``progress(rows)`` is called after each batch.
+    Returns the counts of :func:`write_imputed`.
     """
-    counts = {"rows": 0, "imputed_slots": 0}
-
-    def counted(batches):
-        for completed, imputed in batches:
-            counts["rows"] += imputed.shape[0]
-            counts["imputed_slots"] += int(imputed.sum())
-            yield completed, imputed
-            if progress is not None:
-                progress(imputed.shape[0])
-
     record = record or {"method": imputer._method_name()}
-    write_imputed(counted(impute_batches(imputer, iter_batches(path, batch_size), record)), output, layout)
-    return counts
+    return write_imputed(impute_batches(imputer, iter_batches(path, batch_size), record), output, layout, progress)
 
 
 def read_imputed_mask(path: str | os.PathLike) -> np.ndarray:
