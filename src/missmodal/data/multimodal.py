@@ -281,9 +281,11 @@ class MultimodalData:
         return to_pandas(self, layout)
 
     @classmethod
-    def from_pandas(cls, frame, target: str | None = "target", id_column: str | None = "id", modalities=None,
+    def from_pandas(cls, frame, target: str | None = None, id_column: str | None = "id", modalities=None,
                     covariates=None, task: str | None = None, source: str = "DataFrame") -> "MultimodalData":
-        """Inverse of :meth:`to_pandas`; list-cell and column-block layouts are both recognised."""
+        """Inverse of :meth:`to_pandas`; list-cell and column-block layouts are both recognised.
+
+        ``target`` names the target column (default: ``target``, ``label`` or ``y`` when present)."""
         from .pandas_io import from_pandas
 
         return from_pandas(frame, target=target, id_column=id_column, modalities=modalities,

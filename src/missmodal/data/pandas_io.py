@@ -21,8 +21,6 @@ def from_pandas(frame, target=None, id_column="id", modalities=None, covariates=
         table = pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         raise DataFormatError(f"{source}: cannot convert to the missmodal layout ({error})") from None
-    if target is not None and target not in table.column_names:
-        target = None if target == "target" else target
     roles = infer_roles(table.schema, source, target, id_column, modalities, covariates)
     info = frame.attrs.get("missmodal", {})
     roles["task"] = task or info.get("task")
