@@ -1,0 +1,399 @@
+"""Partial information decomposition (Bertschinger et al. 2014, "BROJA") of I(Y; X1, X2) in bits.
+
+With ``Δ_p = {q : q(x1, y) = p(x1, y), q(x2, y) = p(x2, y)}``, the distributions that keep the two
+pairwise marginals of ``p``::
+
+    q* = argmin_{q ∈ Δ_p} I_q(Y; X1, X2)
+    U1 = I_q*(Y; X1, X2) - I(Y; X2)        U2 = I_q*(Y; X1, X2) - I(Y; X1)
+    R  = I(Y; X1) + I(Y; X2) - I_q*(Y; X1, X2)
+    S  = I_p(Y; X1, X2) - I_q*(Y; X1, X2)
+
+``U1 + U2 + R + S = I_p(Y; X1, X2)``, ``U1 + R = I(Y; X1)`` and ``U2 + R = I(Y; X2)``; all four terms are
+non-negative. Two estimators:
+
+- :func:`broja_pid`: exact, for a discrete joint table (the convex program, solved in the null space of the
+  marginal constraints); :func:`discrete_pid` builds that table from (weighted) samples.
+- :class:`BatchPID`: the batch estimator of Liang et al. (2023) for continuous modalities: within a batch
+  of ``m`` samples, ``q(x1_a, x2_b, y) ∝ exp(f1(x1_a)_y · f2(x2_b)_y)`` is projected onto the marginal
+  constraints by Sinkhorn scaling per label, and the networks ``f1, f2`` are trained to minimise
+  ``I_q(Y; X1, X2)``; the marginals ``p(x_k, y)`` come from classifiers ``p̂(y | x_k)`` and the sample masses
+  are the normalised IPW weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy.linalg import null_space
+from scipy.optimize import minimize
+from scipy.special import xlogy
+
+from ..errors import MissmodalError
+
+LOG2 = np.log(2.0)
+
+
+@dataclass(frozen=True)
+class PID:
+    """The four PID terms of I(Y; X1, X2), in bits (``total = unique1 + unique2 + redundancy + synergy``)."""
+
+    unique1: float
+    unique2: float
+    redundancy: float
+    synergy: float
+
+    @property
+    def total(self) -> float:
+        return self.unique1 + self.unique2 + self.redundancy + self.synergy
+
+    def to_dict(self, name1: str = "x1", name2: str = "x2") -> dict:
+        """``{"unique": {name1: U1, name2: U2}, "redundancy": R, "synergy": S, "total": ...}``."""
+        return {"unique": {name1: self.unique1, name2: self.unique2}, "redundancy": self.redundancy,
+                "synergy": self.synergy, "total": self.total}
+
+    def as_array(self) -> np.ndarray:
+        """``[U1, U2, R, S, total]``."""
+        values = asdict(self)
+        return np.array([values["unique1"], values["unique2"], values["redundancy"], values["synergy"], self.total])
+
+
+def pid_from_informations(i1: float, i2: float, i_q: float, i_p: float) -> PID:
+    """PID terms from I(Y;X1), I(Y;X2), min_q I_q(Y;X1,X2) and I_p(Y;X1,X2) (any unit; clipped at 0).
+
+    Estimated inputs can violate ``max(i1, i2) <= i_q <= min(i1 + i2, i_p)`` by estimation error; ``i_q``
+    is first clipped into ``[max(i1, i2), i1 + i2]`` and ``i_p`` raised to at least ``i_q``, so that the
+    terms stay non-negative and keep the identities ``U_k + R = I(Y; X_k)``.
+    """
+    i1, i2 = max(float(i1), 0.0), max(float(i2), 0.0)
+    i_q = float(np.clip(i_q, max(i1, i2), i1 + i2))
+    i_p = max(float(i_p), i_q)
+    return PID(unique1=i_q - i2, unique2=i_q - i1, redundancy=i1 + i2 - i_q, synergy=i_p - i_q)
+
+
+# --- exact discrete PID ----------------------------------------------------------------------------------
+
+
+def _conditional_negentropy(q: np.ndarray) -> float:
+    """-H_q(Y | X1, X2) in nats for q of shape (k1, k2, ky)."""
+    return float(xlogy(q, q).sum() - xlogy(q.sum(axis=2), q.sum(axis=2)).sum())
+
+
+def mutual_information(joint: np.ndarray) -> dict[str, float]:
+    """``I(Y;X1)``, ``I(Y;X2)`` and ``I(Y;X1,X2)`` in bits of a joint table ``p(x1, x2, y)``."""
+    p = np.asarray(joint, dtype=float)
+    p = p / p.sum()
+    py = p.sum(axis=(0, 1))
+    h_y = -xlogy(py, py).sum()
+
+    def conditional_entropy(pxy: np.ndarray) -> float:  # H(Y | X) for pxy of shape (k, ky)
+        return float(-(xlogy(pxy, pxy).sum() - xlogy(pxy.sum(axis=1), pxy.sum(axis=1)).sum()))
+
+    k1, k2, ky = p.shape
+    return {"i1": (h_y - conditional_entropy(p.sum(axis=1))) / LOG2,
+            "i2": (h_y - conditional_entropy(p.sum(axis=0))) / LOG2,
+            "i12": (h_y - conditional_entropy(p.reshape(k1 * k2, ky))) / LOG2}
+
+
+def _marginal_constraints(support: np.ndarray) -> np.ndarray:
+    """Rows: one per (x1, y) and per (x2, y) sum; columns: the support cells (a, b, y) of q."""
+    a, b, y = support
+    k1, k2, ky = a.max() + 1, b.max() + 1, y.max() + 1
+    rows_1 = a * ky + y
+    rows_2 = k1 * ky + b * ky + y
+    matrix = np.zeros((k1 * ky + k2 * ky, support.shape[1]))
+    columns = np.arange(support.shape[1])
+    matrix[rows_1, columns] = 1.0
+    matrix[rows_2, columns] = 1.0
+    return matrix[np.abs(matrix).sum(axis=1) > 0]
+
+
+def broja_q(joint: np.ndarray, tol: float = 1e-12, max_iter: int = 500) -> np.ndarray:
+    """The minimiser ``q*`` of ``I_q(Y; X1, X2)`` over Δ_p, for a joint table ``p(x1, x2, y)``.
+
+    ``I_q(Y; X1, X2) = H(Y) - H_q(Y | X1, X2)`` and ``H(Y)`` is fixed on Δ_p, so ``q*`` minimises the
+    convex ``-H_q(Y | X1, X2)``. Only cells with ``p(x1, y) > 0`` and ``p(x2, y) > 0`` can carry mass;
+    ``q = q0 + N θ`` with ``q0`` the conditionally independent coupling ``p(x1,y) p(x2,y) / p(y)`` and ``N`` a
+    basis of the null space of the marginal constraints, and ``θ`` is found by SLSQP under ``q >= 0``.
+    """
+    p = np.asarray(joint, dtype=float)
+    if p.ndim != 3 or (p < 0).any() or not np.isfinite(p).all() or p.sum() <= 0:
+        raise MissmodalError(f"joint must be a non-negative finite (k1, k2, ky) table with positive mass, got shape {p.shape}")
+    p = p / p.sum()
+    p1, p2, py = p.sum(axis=1), p.sum(axis=0), p.sum(axis=(0, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q0 = np.where(py > 0, p1[:, None, :] * p2[None, :, :] / py, 0.0)
+    support = np.array(np.nonzero(q0))
+    start = q0[tuple(support)]
+    basis = null_space(_marginal_constraints(support)) if support.shape[1] > 1 else np.zeros((support.shape[1], 0))
+    if basis.shape[1] == 0:
+        return q0
+
+    def full(theta: np.ndarray) -> np.ndarray:
+        q = np.zeros_like(p)
+        q[tuple(support)] = np.maximum(start + basis @ theta, 0.0)
+        return q
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        q = full(theta)
+        conditional = q / np.maximum(q.sum(axis=2, keepdims=True), 1e-300)
+        gradient = np.log(np.maximum(conditional[tuple(support)], 1e-300)) @ basis
+        return _conditional_negentropy(q), gradient
+
+    result = minimize(objective, np.zeros(basis.shape[1]), jac=True, method="SLSQP",
+                      constraints=[{"type": "ineq", "fun": lambda t: start + basis @ t, "jac": lambda t: basis}],
+                      options={"ftol": tol, "maxiter": max_iter})
+    candidates = [q0, p, full(result.x)]
+    return min(candidates, key=_conditional_negentropy)
+
+
+def broja_pid(joint: np.ndarray) -> PID:
+    """Exact BROJA PID, in bits, of a joint table ``p(x1, x2, y)`` of shape (k1, k2, ky).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xor = np.zeros((2, 2, 2))
+    >>> for a in (0, 1):
+    ...     for b in (0, 1):
+    ...         xor[a, b, a ^ b] = 0.25
+    >>> round(broja_pid(xor).synergy, 6)
+    1.0
+    """
+    p = np.asarray(joint, dtype=float)
+    informations = mutual_information(p)
+    q = broja_q(p)
+    i_q = informations["i12"] + (_conditional_negentropy(q) - _conditional_negentropy(p / p.sum())) / LOG2
+    return pid_from_informations(informations["i1"], informations["i2"], i_q, informations["i12"])
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes of the distinct rows of an (n, d) array, and their count."""
+    values = np.asarray(values)
+    values = values.reshape(len(values), -1)
+    _, codes = np.unique(values, axis=0, return_inverse=True)
+    codes = codes.reshape(-1)
+    return codes, int(codes.max()) + 1 if len(codes) else 0
+
+
+def alphabet_size(values: np.ndarray) -> int:
+    """Number of distinct rows of an (n, d) array."""
+    return _codes(values)[1]
+
+
+def joint_table(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """The (weighted) empirical distribution ``p(x1, x2, y)`` of discrete samples, shape (k1, k2, ky).
+
+    Rows of ``x1`` (n, d1) and ``x2`` (n, d2) are coded by their distinct values; ``y`` is (n,).
+    """
+    c1, k1 = _codes(x1)
+    c2, k2 = _codes(x2)
+    cy, ky = _codes(np.asarray(y)[:, None])
+    weight = np.ones(len(c1)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    table = np.zeros((k1, k2, ky))
+    np.add.at(table, (c1, c2, cy), weight)
+    return table / table.sum()
+
+
+def discrete_pid(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> PID:
+    """Exact PID, in bits, of the (weighted) empirical distribution of discrete samples.
+
+    ``sample_weight`` (n,) are sample masses (normalised IPW weights for the corrected estimate).
+    """
+    return broja_pid(joint_table(x1, x2, y, sample_weight))
+
+
+# --- continuous batch PID ----------------------------------------------------------------------------------
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _label_embedding(in_dim: int, n_classes: int, embed_dim: int, hidden: int):
+    """A two-layer MLP ``x (d,) -> (ky * embed_dim,)``, its last layer zero so training starts from q0."""
+    torch = _torch()
+    net = torch.nn.Sequential(torch.nn.Linear(in_dim, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, n_classes * embed_dim))
+    torch.nn.init.zeros_(net[-1].weight)
+    torch.nn.init.zeros_(net[-1].bias)
+    return net
+
+
+def _batch_informations(log_kernel, r, c, n_iter: int):
+    """Sinkhorn-project ``exp(log_kernel)`` (m, m, ky) onto row sums ``r`` (m, ky) and column sums ``c``
+    (m, ky) per label; return ``(I(Y;X1), I(Y;X2), I_q(Y;X1,X2))`` in nats of the batch atoms."""
+    torch = _torch()
+    log_r, log_c = torch.log(r), torch.log(c)
+    u = torch.zeros_like(r)
+    v = torch.zeros_like(c)
+    for _ in range(n_iter):
+        u = log_r - torch.logsumexp(log_kernel + v[None, :, :], dim=1)
+        v = log_c - torch.logsumexp(log_kernel + u[:, None, :], dim=0)
+    log_q = log_kernel + u[:, None, :] + v[None, :, :]
+    q = torch.exp(log_q)
+    pi = r.sum(dim=0)
+    h_y = -(pi * torch.log(pi)).sum()
+    log_qxx = torch.logsumexp(log_q, dim=2, keepdim=True)
+    i_q = h_y + (q * (log_q - log_qxx)).sum()
+
+    def unimodal(marginal):
+        return (marginal * (torch.log(marginal) - torch.log(marginal.sum(dim=1, keepdim=True)) - torch.log(pi))).sum()
+
+    return unimodal(r), unimodal(c), i_q
+
+
+class BatchPID:
+    """Batch PID estimator (Liang et al. 2023) for continuous modalities, with sample masses.
+
+    In a batch of ``m`` samples with masses ``w_a`` (normalised IPW weights; 1 for the naive estimate) the
+    pairwise marginals are ``p(x1_a, y) ∝ w_a p̂(y | x1_a)`` and ``p(x2_b, y) ∝ w_b p̂(y | x2_b)``, both scaled
+    to one label distribution ``π`` (the weighted mean of the two classifiers' probabilities). The coupling::
+
+        q(x1_a, x2_b, y) = exp(f1(x1_a)_y · f2(x2_b)_y + u_ay + v_by)
+
+    with ``u, v`` from Sinkhorn scaling (per label) to those marginals; ``f1, f2`` (two-layer MLPs, output
+    ``(ky, embed_dim)``) are trained on batches to minimise ``I_q(Y; X1, X2)``. Training starts from the
+    conditionally independent coupling (zero last layers), and the estimate keeps the lower of the two
+    per batch, so ``I_q <= I(Y;X1) + I(Y;X2)`` and the redundancy is never negative. ``I_p(Y; X1, X2)``
+    comes from a joint classifier ``p̂(y | x1, x2)``. Estimates are 2-fold cross-fitted: networks trained on
+    one half are evaluated on batches of the other.
+
+    Parameters
+    ----------
+    batch_size : int
+        Atoms per batch ``m`` (the coupling has ``m * m * ky`` cells).
+    n_steps : int
+        Adam steps per fold.
+    embed_dim, hidden : int
+        Width of the label embeddings and of the hidden layer.
+    learning_rate : float
+    sinkhorn_iter : int
+        Sinkhorn iterations per batch.
+    max_features : int
+        Inputs wider than this are reduced by PCA (fitted on the training half).
+    seed : int
+
+    Attributes
+    ----------
+    pid_ : PID
+        The estimate (bits), set by :meth:`fit`.
+    batch_informations_ : ndarray of shape (n_batches, 4)
+        Per evaluation batch: ``I(Y;X1), I(Y;X2), I_q(Y;X1,X2), I_p(Y;X1,X2)`` in bits.
+    """
+
+    def __init__(self, batch_size: int = 256, n_steps: int = 300, embed_dim: int = 16, hidden: int = 64,
+                 learning_rate: float = 1e-2, sinkhorn_iter: int = 30, max_features: int = 32, seed: int = 0):
+        self.batch_size = batch_size
+        self.n_steps = n_steps
+        self.embed_dim = embed_dim
+        self.hidden = hidden
+        self.learning_rate = learning_rate
+        self.sinkhorn_iter = sinkhorn_iter
+        self.max_features = max_features
+        self.seed = seed
+
+    def _inputs(self, x: np.ndarray, train: np.ndarray) -> np.ndarray:
+        from sklearn.decomposition import PCA
+        from sklearn.preprocessing import StandardScaler
+
+        x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+        scaler = StandardScaler().fit(x[train])
+        z = scaler.transform(x)
+        if z.shape[1] > self.max_features:
+            z = PCA(self.max_features, random_state=self.seed).fit(z[train]).transform(z)
+        return z.astype(np.float32)
+
+    def fit(self, x1: np.ndarray, x2: np.ndarray, proba1: np.ndarray, proba2: np.ndarray, proba12: np.ndarray,
+            sample_weight: np.ndarray | None = None) -> "BatchPID":
+        """Estimate the PID.
+
+        Parameters
+        ----------
+        x1, x2 : arrays of shape (n, d1), (n, d2)
+            The two modalities (or modality sets) of the same n samples.
+        proba1, proba2, proba12 : arrays of shape (n, ky)
+            Out-of-sample class probabilities of classifiers on x1, x2 and (x1, x2).
+        sample_weight : array of shape (n,), optional
+            Sample masses (normalised IPW weights).
+        """
+        torch = _torch()
+        n = len(x1)
+        probas = [np.clip(np.asarray(p, dtype=np.float64), 1e-9, 1.0) for p in (proba1, proba2, proba12)]
+        if any(p.shape != probas[0].shape or p.shape[0] != n for p in probas) or probas[0].ndim != 2:
+            raise MissmodalError(f"proba1, proba2 and proba12 must all have shape ({n}, n_classes)")
+        if n < 4:
+            raise MissmodalError(f"the batch PID needs at least 4 samples, got {n}")
+        weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        rng = np.random.default_rng(self.seed)
+        torch.manual_seed(self.seed)
+        order = rng.permutation(n)
+        halves = [order[: n // 2], order[n // 2:]]
+        rows = []
+        for fold in (0, 1):
+            train, test = halves[fold], halves[1 - fold]
+            z1, z2 = self._inputs(x1, train), self._inputs(x2, train)
+            nets = self._train(z1[train], z2[train], [p[train] for p in probas], weight[train], rng)
+            for start in range(0, len(test), self.batch_size):
+                batch = test[start:start + self.batch_size]
+                if len(batch) < 2:
+                    continue
+                with torch.no_grad():
+                    rows.append(self._evaluate(nets, z1[batch], z2[batch], [p[batch] for p in probas], weight[batch]))
+        self.batch_informations_ = np.array(rows) / LOG2
+        self.pid_ = pid_from_informations(*self._aggregate(self.batch_informations_))
+        return self
+
+    @staticmethod
+    def _aggregate(batch_informations: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
+        """Mean of the per-batch ``(I1, I2, I_q, I_p)``, optionally with bootstrap counts per batch."""
+        return np.average(batch_informations, axis=0, weights=counts)
+
+    def bootstrap(self, n_boot: int, seed: int = 0) -> np.ndarray:
+        """``(n_boot, 5)`` PID terms ``[U1, U2, R, S, total]`` from batches resampled with replacement."""
+        rng = np.random.default_rng(seed)
+        n_batches = len(self.batch_informations_)
+        counts = rng.multinomial(n_batches, np.full(n_batches, 1 / n_batches), size=n_boot)
+        return np.array([pid_from_informations(*self._aggregate(self.batch_informations_, c)).as_array() for c in counts])
+
+    def _marginals(self, probas, weight):
+        """Batch marginals ``r`` (m, ky), ``c`` (m, ky) scaled to a shared label distribution, and p(y | x1, x2)."""
+        torch = _torch()
+        mass = torch.as_tensor(weight / weight.sum())[:, None]
+        p1, p2, p12 = (torch.as_tensor(p) for p in probas)
+        pi = 0.5 * ((mass * p1).sum(0) + (mass * p2).sum(0))
+        r = mass * p1 * (pi / (mass * p1).sum(0))
+        c = mass * p2 * (pi / (mass * p2).sum(0))
+        return r, c, mass, p12
+
+    def _kernel(self, nets, z1, z2, n_classes: int):
+        torch = _torch()
+        e1 = nets[0](torch.as_tensor(z1)).double().reshape(len(z1), n_classes, self.embed_dim)
+        e2 = nets[1](torch.as_tensor(z2)).double().reshape(len(z2), n_classes, self.embed_dim)
+        return torch.einsum("aye,bye->aby", e1, e2)
+
+    def _train(self, z1, z2, probas, weight, rng):
+        torch = _torch()
+        n_classes = probas[0].shape[1]
+        nets = [_label_embedding(z.shape[1], n_classes, self.embed_dim, self.hidden) for z in (z1, z2)]
+        optimiser = torch.optim.Adam([p for net in nets for p in net.parameters()], lr=self.learning_rate)
+        size = min(self.batch_size, len(z1))
+        for _ in range(self.n_steps):
+            batch = rng.choice(len(z1), size, replace=False)
+            r, c, _, _ = self._marginals([p[batch] for p in probas], weight[batch])
+            _, _, i_q = _batch_informations(self._kernel(nets, z1[batch], z2[batch], n_classes), r, c, self.sinkhorn_iter)
+            optimiser.zero_grad()
+            i_q.backward()
+            optimiser.step()
+        return nets
+
+    def _evaluate(self, nets, z1, z2, probas, weight) -> list[float]:
+        torch = _torch()
+        n_classes = probas[0].shape[1]
+        r, c, mass, p12 = self._marginals(probas, weight)
+        learned = _batch_informations(self._kernel(nets, z1, z2, n_classes), r, c, self.sinkhorn_iter)
+        independent = _batch_informations(torch.zeros(len(z1), len(z2), n_classes, dtype=torch.float64), r, c, 1)
+        pi = (mass * p12).sum(0)
+        i_p = (mass * p12 * (torch.log(p12) - torch.log(pi))).sum()
+        return [float(learned[0]), float(learned[1]), float(min(learned[2], independent[2])), float(i_p)]

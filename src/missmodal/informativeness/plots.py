@@ -1,0 +1,159 @@
+"""Presenting an informativeness report: a text table, a naive-vs-corrected figure, an HTML page.
+
+All three take the dict of :func:`~missmodal.informativeness.informativeness_report` (or the JSON the CLI
+writes), so they can be drawn again from saved results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..report.html import HtmlReport
+
+COLOURS = {"naive": "#c0504d", "corrected": "#1f4e79"}
+
+
+def _fmt(value: float | None, interval: list[float] | None = None) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:.3f}"
+    return text + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
+
+
+def _variants(report: dict) -> list[str]:
+    return [v for v in ("naive", "corrected") if report.get(v) is not None]
+
+
+def summary_lines(report: dict) -> list[str]:
+    """A naive-vs-corrected text table: per subset AUROC and information (bits), gains, PID."""
+    variants = _variants(report)
+    intervals = report["intervals"]
+    lines = [f"correction: {report['correction']['status']} - {report['correction']['message']}"]
+    if report["correction"].get("warning"):
+        lines.append(f"warning: {report['correction']['warning']}")
+    diagnostics = report["diagnostics"]
+    lines.append(f"complete cases: {diagnostics['n_complete']} of {diagnostics['n_samples']}")
+    propensity = diagnostics.get("propensity")
+    if propensity:
+        lines.append(f"propensity AUROC {propensity['propensity_auroc']:.3f}, effective sample size "
+                     f"{propensity['effective_sample_size']:.0f}, clipped {propensity['share_clipped']:.1%}")
+    header = f"{'subset':<24}" + "".join(f"{v + ' AUROC':>17}{v + ' I(Y;X) bits [95% CI]':>36}" for v in variants)
+    lines += ["", header]
+    for name in report["subsets"]:
+        row = f"{name:<24}"
+        for v in variants:
+            row += f"{_fmt(report[v]['auroc'][name]):>17}"
+            row += f"{_fmt(report[v]['information_bits'][name], intervals[v]['information_bits'][name]):>36}"
+        lines.append(row)
+    if report["ranking"]:
+        lines += ["", f"{'gain given the rest':<24}" + "".join(f"{v + ' bits [95% CI]':>36}" for v in variants)]
+        for row in report["ranking"]:
+            m = row["modality"]
+            lines.append(f"{m:<24}" + "".join(f"{_fmt(report[v]['gain_bits'][m], intervals[v]['gain_bits'][m]):>36}" for v in variants))
+    if report.get("pair"):
+        a, b = report["pair"]
+        title = f"PID of I(Y; {a}, {b}) ({diagnostics['pid_estimator']})"
+        lines += ["", f"{title:<40}" + "".join(f"{v + ' bits [95% CI]':>36}" for v in variants)]
+        terms = [(f"unique {a}", ("unique", a)), (f"unique {b}", ("unique", b)), ("redundancy", ("redundancy",)),
+                 ("synergy", ("synergy",)), ("total", ("total",))]
+        for label, path in terms:
+            cells = []
+            for v in variants:
+                value, interval = report[v]["pid"], intervals[v]["pid"]
+                for key in path:
+                    value, interval = value[key], interval[key]
+                cells.append(f"{_fmt(value, interval):>36}")
+            lines.append(f"{label:<40}" + "".join(cells))
+    return lines
+
+
+def _bars(axis, labels: list[str], report: dict, key: str, getter, title: str) -> None:
+    variants = _variants(report)
+    x = np.arange(len(labels))
+    width = 0.8 / len(variants)
+    for k, v in enumerate(variants):
+        values, bounds = [], []
+        for label in labels:
+            value, interval = getter(report[v], report["intervals"][v], label)
+            values.append(value)
+            bounds.append(interval if interval else [value, value])
+        values = np.array(values, dtype=float)
+        bounds = np.array(bounds, dtype=float)
+        errors = np.abs(np.vstack([values - bounds[:, 0], bounds[:, 1] - values]))
+        axis.bar(x + (k - (len(variants) - 1) / 2) * width, values, width, yerr=errors, capsize=3,
+                 color=COLOURS[v], label=v)
+    axis.set_xticks(x)
+    axis.set_xticklabels(labels, rotation=30, ha="right")
+    axis.axhline(0, color="#444", lw=0.8)
+    axis.set_ylabel(key)
+    axis.set_title(title)
+    axis.legend()
+
+
+def informativeness_figure(report: dict):
+    """Naive and corrected bars with 95% intervals: information per subset, gain per modality, PID terms."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [("information_bits", report["subsets"], "I(Y; X_S) per subset",
+               lambda est, ci, s: (est["information_bits"][s], ci["information_bits"][s]))]
+    if report["ranking"]:
+        modalities = [row["modality"] for row in report["ranking"]]
+        panels.append(("gain_bits", modalities, "gain of each modality given the rest",
+                       lambda est, ci, m: (est["gain_bits"][m], ci["gain_bits"][m])))
+    if report.get("pair"):
+        a, b = report["pair"]
+        labels = [f"unique {a}", f"unique {b}", "redundancy", "synergy"]
+
+        def pid_term(est, ci, label):
+            if label.startswith("unique "):
+                side = label[len("unique "):]
+                return est["pid"]["unique"][side], ci["pid"]["unique"][side]
+            return est["pid"][label], ci["pid"][label]
+
+        panels.append(("bits", labels, f"PID of I(Y; {a}, {b})", pid_term))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2), squeeze=False)
+    for axis, (key, labels, title, getter) in zip(axes[0], panels):
+        _bars(axis, labels, report, key, getter, title)
+    fig.suptitle("naive (complete cases) vs corrected (IPW)" if "corrected" in _variants(report)
+                 else "naive only: the correction cannot apply")
+    fig.tight_layout()
+    return fig
+
+
+def informativeness_html(report: dict, title: str = "missmodal informativeness") -> HtmlReport:
+    """A self-contained HTML page: correction status, diagnostics, the figure and the tables."""
+    page = HtmlReport(title)
+    page.paragraph(f"Correction: {report['correction']['status']}. {report['correction']['message']}.",
+                   note=report["correction"]["status"] != "applied" or bool(report["correction"].get("warning")))
+    if report["correction"].get("warning"):
+        page.paragraph(report["correction"]["warning"], note=True)
+    page.figure(informativeness_figure(report), "naive vs corrected estimates with 95% bootstrap intervals")
+    variants = _variants(report)
+    page.heading("Predictive informativeness per subset")
+    rows = []
+    for name in report["subsets"]:
+        row = {"subset": name}
+        for v in variants:
+            for metric in ("auroc", "auprc", "accuracy", "cross_entropy", "information_bits"):
+                row[f"{v} {metric}"] = report[v][metric][name]
+        rows.append(row)
+    page.table(rows)
+    if report["ranking"]:
+        page.heading("Ranking by gain given the other modalities (bits)")
+        page.table([{"rank": r["rank"], "modality": r["modality"], "gain": r["gain_bits"], "95% CI": r["interval"],
+                     "naive gain": r["naive_gain_bits"], "naive 95% CI": r["naive_interval"]} for r in report["ranking"]])
+    if report.get("pair"):
+        a, b = report["pair"]
+        page.heading(f"Partial information decomposition of I(Y; {a}, {b}) (bits)")
+        page.table([{"estimate": v, f"unique {a}": report[v]["pid"]["unique"][a], f"unique {b}": report[v]["pid"]["unique"][b],
+                     "redundancy": report[v]["pid"]["redundancy"], "synergy": report[v]["pid"]["synergy"],
+                     "total": report[v]["pid"]["total"]} for v in variants])
+    propensity = report["diagnostics"].get("propensity")
+    if propensity:
+        page.heading("Propensity and weight diagnostics")
+        page.table([{k: v for k, v in propensity.items() if k != "weight_quantiles"}])
+        page.table([propensity["weight_quantiles"]])
+    return page
