@@ -407,7 +407,8 @@ class ClusterImputer(BaseImputer):
         return out
 
     def _denormalise(self, z: torch.Tensor) -> np.ndarray:
-        return (z * self._scale_t + self._mean_t).cpu().numpy()
+        """Original-space float32 values (computed in float64, so a copied centre equals ``cluster_centers_``)."""
+        return (z.cpu().numpy().astype(np.float64) * self.scale_ + self.mean_).astype(np.float32)
 
     def _greedy(self, z: torch.Tensor, o: torch.Tensor) -> torch.Tensor:
         """``(b, D)`` normalised fill values by greedy completion (nearest centre when centres are complete)."""
