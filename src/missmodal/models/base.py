@@ -1,0 +1,158 @@
+"""Shared pieces of every fusion model: the registry, the output type, group look-up and masking helpers.
+
+Every model takes a list of per-modality tensors ``inputs[m]`` of shape ``(n, d_m)`` and the observed mask
+``observed`` of shape ``(n, M)`` (bool). Rows of absent modalities may hold anything: encoders see them
+zero-filled and their outputs are masked or replaced, so a model's output never depends on them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import MissmodalError
+from ..registry import Registry
+from .layers import ModalityEncoders
+
+MODELS = Registry("model")
+TASKS = ("binary", "multiclass", "multilabel", "regression")
+
+
+class FusionOutput(NamedTuple):
+    """What a fusion model returns.
+
+    logits : (n, out_dim) scores before the link function (softmax, sigmoid or identity).
+    aux_loss : scalar auxiliary training loss (load balancing, router supervision); zero for most models.
+    """
+
+    logits: Tensor
+    aux_loss: Tensor
+
+
+def group_codes_of(observed: Tensor) -> Tensor:
+    """Bitmask code ``sum(observed[:, m] << m)`` of each row: ``(n, M)`` bool -> ``(n,)`` int64."""
+    shifts = torch.arange(observed.shape[1], device=observed.device)
+    return (observed.long() << shifts).sum(dim=1)
+
+
+def drop_modalities(observed: Tensor, rate: float, generator: torch.Generator | None = None) -> Tensor:
+    """Modality dropout: hide each observed modality with probability ``rate``, keeping at least one.
+
+    A sample whose draw would hide every modality keeps one of its observed modalities, chosen uniformly.
+
+    Parameters
+    ----------
+    observed : (n, M) bool
+    rate : probability of hiding an observed modality.
+    generator : torch generator (default: the global one, which the trainer seeds every epoch).
+
+    Returns
+    -------
+    (n, M) bool mask, a subset of ``observed``.
+    """
+    if rate <= 0:
+        return observed
+    keep = torch.rand(observed.shape, generator=generator, device=observed.device) >= rate
+    dropped = observed & keep
+    empty = ~dropped.any(dim=1)
+    if empty.any():
+        scores = torch.rand(observed.shape, generator=generator, device=observed.device).masked_fill(~observed, -1.0)
+        rescue = torch.zeros_like(observed)
+        rescue.scatter_(1, scores.argmax(dim=1, keepdim=True), True)
+        dropped = torch.where(empty[:, None], rescue, dropped)
+    return dropped
+
+
+def masked_mean(tokens: Tensor, present: Tensor) -> Tensor:
+    """Mean over the present tokens: ``(n, M, w)``, ``(n, M)`` bool -> ``(n, w)``."""
+    weights = present.to(tokens.dtype)
+    return (tokens * weights[..., None]).sum(dim=1) / weights.sum(dim=1, keepdim=True).clamp(min=1.0)
+
+
+class GroupIndex(nn.Module):
+    """Maps combination-group codes to the rows of group-specific parameters.
+
+    The ``G`` training groups get rows ``0..G-1``; any other group (never seen in training) maps to row
+    ``G``, the shared fallback. Parameters indexed this way grow with the groups that occur, not with 2^M.
+
+    Parameters
+    ----------
+    groups : the group codes seen in training.
+    """
+
+    def __init__(self, groups: Sequence[int]):
+        super().__init__()
+        codes = torch.tensor(sorted({int(g) for g in groups}), dtype=torch.long)
+        self.register_buffer("codes", codes, persistent=False)
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.codes.numel())
+
+    def forward(self, observed: Tensor) -> Tensor:
+        """``(n, M)`` bool -> ``(n,)`` row index in ``0..G`` (``G`` = unseen group)."""
+        codes = group_codes_of(observed)
+        if self.n_groups == 0:
+            return torch.zeros_like(codes)
+        position = torch.searchsorted(self.codes, codes).clamp(max=self.n_groups - 1)
+        return torch.where(self.codes[position] == codes, position, torch.full_like(position, self.n_groups))
+
+
+class FusionModel(nn.Module):
+    """Base class: per-modality MLP encoders to a common width, modality dropout, and a fusion head.
+
+    Subclasses implement :meth:`fuse`. ``config`` holds the constructor arguments (JSON-able), so that a
+    saved model is rebuilt from its JSON description alone.
+
+    Parameters
+    ----------
+    dims : feature width ``d_m`` of each modality.
+    out_dim : number of outputs (1 for binary and regression, C for multi-class and multi-label).
+    task : "binary", "multiclass", "multilabel" or "regression".
+    groups : group codes seen in training (used by group-specialised models; the others ignore them).
+    width : common token width ``w`` of the modality encoders.
+    hidden : hidden width of the encoder and head MLPs.
+    dropout : dropout inside the MLPs.
+    modality_dropout : during training, probability of hiding each observed modality.
+    """
+
+    def __init__(self, dims: Sequence[int], out_dim: int, task: str, groups: Sequence[int] = (), width: int = 64,
+                 hidden: int = 128, dropout: float = 0.1, modality_dropout: float = 0.0):
+        super().__init__()
+        if task not in TASKS:
+            raise MissmodalError(f"task must be one of {TASKS}, got {task!r}")
+        if not dims or min(dims) < 1 or out_dim < 1:
+            raise MissmodalError(f"a model needs at least one modality with d >= 1 and out_dim >= 1, got dims={list(dims)}, out_dim={out_dim}")
+        if not 0 <= modality_dropout < 1:
+            raise MissmodalError(f"modality_dropout must be in [0, 1), got {modality_dropout}")
+        self.config: dict[str, Any] = dict(dims=[int(d) for d in dims], out_dim=int(out_dim), task=task,
+                                           groups=sorted(int(g) for g in groups), width=width, hidden=hidden,
+                                           dropout=dropout, modality_dropout=modality_dropout)
+        self.task = task
+        self.modality_dropout = modality_dropout
+        self.encoders = ModalityEncoders(dims, width, hidden, dropout)
+
+    @property
+    def n_modalities(self) -> int:
+        return len(self.config["dims"])
+
+    def forward(self, inputs: Sequence[Tensor], observed: Tensor) -> FusionOutput:
+        """``inputs[m]``: (n, d_m); ``observed``: (n, M) bool -> :class:`FusionOutput` with (n, out_dim) logits."""
+        if len(inputs) != self.n_modalities or observed.shape[1] != self.n_modalities:
+            raise MissmodalError(f"model expects {self.n_modalities} modalities, got {len(inputs)} inputs and a mask with {observed.shape[1]} columns")
+        if self.training and self.modality_dropout > 0:
+            observed = drop_modalities(observed, self.modality_dropout)
+        return self.fuse(self.encoders(inputs, observed), observed)
+
+    def fuse(self, tokens: Tensor, observed: Tensor) -> FusionOutput:
+        """``tokens``: (n, M, w) encoded modalities (zeros where absent); ``observed``: (n, M) bool."""
+        raise NotImplementedError
+
+    def group_specific_parameters(self) -> list[str]:
+        """Names of parameters that belong to single groups (excluded from the shared-gradient diagnostics)."""
+        return []
+
+    def no_aux(self, logits: Tensor) -> FusionOutput:
+        return FusionOutput(logits, logits.new_zeros(()))

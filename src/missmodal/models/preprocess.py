@@ -1,0 +1,139 @@
+"""Preprocessing fitted on the training data: per-modality standardisation and target encoding.
+
+Stored as plain JSON next to the weights, so a saved model carries everything it needs to read new data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..data import MultimodalData
+from ..errors import MissmodalError
+
+
+@dataclass
+class Preprocessing:
+    """Per-modality ``(x - mean) / scale`` on observed rows (absent rows become 0) and target encoding.
+
+    Attributes
+    ----------
+    modality_names, dims : the modalities the model was trained on, in order.
+    means, scales : per-modality feature means and standard deviations over observed training rows.
+    task : "binary", "multiclass", "multilabel" or "regression".
+    classes : class labels (binary, multi-class) in output order; None otherwise.
+    n_labels : number of labels (multi-label); None otherwise.
+    target_mean, target_scale : standardisation of a regression target.
+    """
+
+    modality_names: list[str]
+    dims: list[int]
+    means: list[np.ndarray]
+    scales: list[np.ndarray]
+    task: str
+    classes: list | None = None
+    n_labels: int | None = None
+    target_mean: float = 0.0
+    target_scale: float = 1.0
+
+    @classmethod
+    def fit(cls, data: MultimodalData) -> "Preprocessing":
+        """Statistics of the training data (which must have a target)."""
+        if data.target is None:
+            raise MissmodalError("training data has no target: give DATA with a target column (--target for Parquet files)")
+        means, scales = [], []
+        for m, (name, values) in enumerate(data.modalities.items()):
+            rows = values[data.observed[:, m]].astype(np.float64)
+            if rows.shape[0] == 0:
+                raise MissmodalError(f"modality {name!r} is never observed in the training data")
+            scale = rows.std(axis=0)
+            means.append(rows.mean(axis=0).astype(np.float32))
+            scales.append(np.where(scale > 1e-8, scale, 1.0).astype(np.float32))
+        kwargs: dict[str, Any] = {}
+        if data.task in ("binary", "multiclass"):
+            kwargs["classes"] = np.unique(data.target).tolist()
+            if len(kwargs["classes"]) < 2:
+                raise MissmodalError(f"target has a single class {kwargs['classes']}; a classifier needs two or more")
+        elif data.task == "multilabel":
+            kwargs["n_labels"] = int(data.target.shape[1])
+        else:
+            target = data.target.astype(np.float64)
+            kwargs.update(target_mean=float(target.mean()), target_scale=float(target.std() or 1.0))
+        return cls(data.modality_names, [values.shape[1] for values in data.modalities.values()], means, scales,
+                   data.task, **kwargs)
+
+    @property
+    def out_dim(self) -> int:
+        if self.task == "multiclass":
+            return len(self.classes)
+        if self.task == "multilabel":
+            return self.n_labels
+        return 1
+
+    def check(self, data: MultimodalData) -> None:
+        """Fail with a clear message when ``data``'s modalities are not the model's."""
+        got = list(zip(data.modality_names, (v.shape[1] for v in data.modalities.values())))
+        expected = list(zip(self.modality_names, self.dims))
+        if got != expected:
+            describe = lambda pairs: ", ".join(f"{n}:{d}" for n, d in pairs)  # noqa: E731
+            raise MissmodalError(f"data modalities [{describe(got)}] do not match the model's [{describe(expected)}]")
+
+    def inputs(self, data: MultimodalData) -> tuple[list[Tensor], Tensor]:
+        """Standardised per-modality float32 tensors (0 where absent) and the ``(n, M)`` bool observed mask."""
+        self.check(data)
+        tensors = []
+        for m, values in enumerate(data.modalities.values()):
+            scaled = (values - self.means[m]) / self.scales[m]
+            scaled[~data.observed[:, m]] = 0.0
+            tensors.append(torch.from_numpy(np.ascontiguousarray(scaled, dtype=np.float32)))
+        return tensors, torch.from_numpy(data.observed.copy())
+
+    def encode_target(self, target: np.ndarray, what: str = "target") -> Tensor:
+        """Training target: class index (multi-class, int64), 0/1 float (binary ``(n, 1)``, multi-label
+        ``(n, C)``) or standardised value (regression ``(n, 1)``)."""
+        target = np.asarray(target)
+        if self.task in ("binary", "multiclass"):
+            classes = np.asarray(self.classes)
+            index = np.searchsorted(classes, target).clip(max=len(classes) - 1)
+            unknown = classes[index] != target
+            if unknown.any():
+                raise MissmodalError(f"{what} holds class {target[unknown][0]!r} not seen in training (classes {self.classes})")
+            index = torch.from_numpy(index.astype(np.int64))
+            return index if self.task == "multiclass" else index.to(torch.float32)[:, None]
+        if self.task == "multilabel":
+            if target.ndim != 2 or target.shape[1] != self.n_labels:
+                raise MissmodalError(f"{what} must be an (n, {self.n_labels}) 0/1 label matrix, got shape {target.shape}")
+            return torch.from_numpy(target.astype(np.float32))
+        return torch.from_numpy(((target.astype(np.float64) - self.target_mean) / self.target_scale).astype(np.float32))[:, None]
+
+    def scores(self, logits: Tensor) -> np.ndarray:
+        """Logits -> probabilities ``(n, 2)`` (binary), ``(n, C)`` (multi-class, multi-label) or values ``(n,)``."""
+        if self.task == "multiclass":
+            return torch.softmax(logits, dim=1).numpy()
+        if self.task == "multilabel":
+            return torch.sigmoid(logits).numpy()
+        if self.task == "binary":
+            positive = torch.sigmoid(logits[:, 0]).numpy()
+            return np.column_stack([1.0 - positive, positive])
+        return logits[:, 0].double().numpy() * self.target_scale + self.target_mean
+
+    def to_dict(self) -> dict:
+        return {
+            "modalities": [{"name": n, "dim": d, "mean": mu.tolist(), "scale": s.tolist()}
+                           for n, d, mu, s in zip(self.modality_names, self.dims, self.means, self.scales)],
+            "task": self.task, "classes": self.classes, "n_labels": self.n_labels,
+            "target_mean": self.target_mean, "target_scale": self.target_scale,
+        }
+
+    @classmethod
+    def from_dict(cls, payload: dict) -> "Preprocessing":
+        modalities: Sequence[dict] = payload["modalities"]
+        return cls([m["name"] for m in modalities], [int(m["dim"]) for m in modalities],
+                   [np.asarray(m["mean"], dtype=np.float32) for m in modalities],
+                   [np.asarray(m["scale"], dtype=np.float32) for m in modalities],
+                   payload["task"], payload.get("classes"), payload.get("n_labels"),
+                   float(payload.get("target_mean", 0.0)), float(payload.get("target_scale", 1.0)))

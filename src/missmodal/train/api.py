@@ -1,0 +1,94 @@
+"""One-call entry points: :func:`fit_model` and :func:`evaluate_model` (used by the CLI and the benchmarks)."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Callable
+
+from ..data import MultimodalData
+from ..errors import MissmodalError
+from ..evaluate.combinations import all_combinations as expand_combinations
+from ..evaluate.groups import group_report
+from ..models import FittedModel
+from .trainer import TrainConfig, Trainer
+
+SETTINGS = tuple(f.name for f in fields(TrainConfig))
+
+
+def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None, model: str = "attention",
+              loss: str = "erm", *, model_params: dict[str, Any] | None = None, val_fraction: float = 0.15,
+              checkpoint_dir: str | Path | None = None, resume: bool = False,
+              callback: Callable[[dict], None] | None = None, **settings: Any) -> FittedModel:
+    """Train a registered model with a registered loss and return the model selected on validation.
+
+    Parameters
+    ----------
+    train_data : training data with a target.
+    val_data : validation data; when None, a seeded group- and class-stratified ``val_fraction`` of
+        ``train_data`` is held out.
+    model : ``concat``, ``missing-token``, ``attention``, ``late``, ``flexmoe`` or ``remind``.
+    loss : ``erm``, ``reweight`` or ``group-dro`` (with ``loss_params={"step_size": ..., "adjustment": ...}``).
+    model_params : model keywords (``width``, ``hidden``, ``dropout``, ``modality_dropout``, ...).
+    checkpoint_dir, resume, callback : see :class:`~missmodal.train.Trainer`.
+    **settings : any :class:`~missmodal.train.TrainConfig` field (``epochs``, ``seed``, ``selection``, ...).
+
+    Returns
+    -------
+    FittedModel, with ``history`` (one record per epoch).
+
+    Examples
+    --------
+    >>> from missmodal.data import load_dataset, simulate_missingness
+    >>> data = simulate_missingness(load_dataset("mfeat"), "mcar", rate=0.5, seed=0)
+    >>> train, test = data.split((0.8, 0.2), seed=0)
+    >>> fitted = fit_model(train, model="remind", loss="group-dro", epochs=3, seed=0)
+    >>> evaluate_model(fitted, test)["overall"]["accuracy"] > 0.5
+    True
+    """
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise MissmodalError(f"unknown training settings {unknown}; known: {list(SETTINGS)}")
+    config = TrainConfig(loss=loss, **settings)
+    if val_data is None:
+        if not 0 < val_fraction < 1:
+            raise MissmodalError(f"val_fraction must be in (0, 1), got {val_fraction}")
+        if train_data.target is None:
+            raise MissmodalError("training data has no target: give DATA with a target column (--target for Parquet files)")
+        train_data, val_data = train_data.split((1 - val_fraction, val_fraction), seed=config.seed)
+    trainer = Trainer(model, config, model_params, checkpoint_dir=checkpoint_dir, callback=callback)
+    return trainer.fit(train_data, val_data, resume=resume)
+
+
+def evaluate_model(model: FittedModel, data: MultimodalData, all_combinations: bool = False, *,
+                   train_group_counts: dict[int, int] | None = None, min_group_size: int = 10,
+                   head_coverage: float = 0.8) -> dict:
+    """Group-stratified evaluation of a fitted model (:func:`missmodal.evaluate.group_report`).
+
+    Parameters
+    ----------
+    model : a :class:`~missmodal.models.FittedModel`.
+    data : test data with a target.
+    all_combinations : evaluate the complete samples of ``data`` under every non-empty combination of
+        modalities (:func:`missmodal.evaluate.combinations.all_combinations`).
+    train_group_counts : defines head/tail and "seen in training" (default: the model's training counts).
+    min_group_size : smallest group eligible as worst group.
+
+    Returns
+    -------
+    The group report (``overall``, ``head``, ``tail``, ``worst_group``, ``groups``, ...) plus ``model``,
+    ``all_combinations``, ``n_samples`` and ``unseen_groups`` (names of groups absent from training,
+    whose predictions come from the shared fallback path).
+    """
+    if data.target is None:
+        raise MissmodalError("evaluation data has no target")
+    model.preprocessing.check(data)
+    if all_combinations:
+        data = expand_combinations(data)
+    counts = model.train_group_counts if train_group_counts is None else train_group_counts
+    report = group_report(data.target, model.scores(data), data.observed, data.modality_names, model.task,
+                          classes=model.classes, train_group_counts=counts, min_group_size=min_group_size,
+                          head_coverage=head_coverage)
+    report.update(model=model.name, all_combinations=all_combinations, n_samples=data.n_samples,
+                  unseen_groups=[g["name"] for g in report["groups"] if not g["seen_in_training"]])
+    return report

@@ -1,0 +1,322 @@
+"""The trainer: mini-batch training of a fusion model with a group objective, validation-based selection,
+early stopping, per-epoch gradient diagnostics, atomic checkpoints with resume, and DDP under ``torchrun``.
+
+Determinism: the model is initialised from ``torch.manual_seed(seed)``; epoch ``e`` shuffles with
+``numpy.random.default_rng([seed, e])`` and re-seeds torch (dropout, noisy gating, modality dropout) from
+``(seed, e, rank)``. Nothing random carries over from one epoch to the next except through the checkpointed
+state, so a run resumed from the checkpoint of epoch ``e`` continues exactly as the uninterrupted run.
+
+Distributed: every process builds the same model and walks the same global batches; process ``r`` takes
+rows ``r, r + W, ...`` of each global batch, and group losses are summed across processes inside the
+objective (:mod:`missmodal.train.losses`), so the gradient equals the single-process gradient of the same
+global batch. Validation runs on every process (identical results); rank 0 writes checkpoints.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .._atomic import atomic_path
+from ..data import MultimodalData, group_name
+from ..errors import MissmodalError
+from ..evaluate.gradients import gradient_alignment, shared_parameters
+from ..models import MODELS, FittedModel, FusionModel, Preprocessing
+from .distributed import DistributedContext, barrier, broadcast_flag, setup_distributed
+from .losses import LOSSES, ERM, GroupObjective, build_loss
+
+CHECKPOINT_FILE = "checkpoint.pt"
+SELECTIONS = ("mean", "worst")
+
+
+@dataclass
+class TrainConfig:
+    """Training settings.
+
+    Parameters
+    ----------
+    epochs : maximum number of passes over the training data.
+    batch_size : global batch size (split across processes under DDP).
+    lr, weight_decay : AdamW settings.
+    loss : training objective, a name in :data:`missmodal.train.LOSSES` (``erm``, ``reweight``, ``group-dro``).
+    loss_params : parameters of the objective (group DRO: ``step_size``, ``adjustment``).
+    warmup_epochs : epochs of ERM before ``loss`` takes over (REMIND's schedule). None: a quarter of the
+        epochs for ``group-dro``, 0 otherwise.
+    selection : keep the epoch with the best validation ``"mean"`` metric or ``"worst"``-group metric
+        (accuracy; negative MSE for regression).
+    patience : stop after this many epochs without improvement of the selection metric (None: never).
+    min_group_size : validation groups smaller than this do not compete for the worst group.
+    seed : seeds initialisation, shuffling, dropout and modality dropout.
+    diagnostics : record per-epoch gradient inconsistency on the shared parameters.
+    diagnostics_samples : training samples (a seeded subset) used for the diagnostics.
+    """
+
+    epochs: int = 60
+    batch_size: int = 128
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    loss: str = "erm"
+    loss_params: dict[str, Any] = field(default_factory=dict)
+    warmup_epochs: int | None = None
+    selection: str = "mean"
+    patience: int | None = 20
+    min_group_size: int = 10
+    seed: int = 0
+    diagnostics: bool = False
+    diagnostics_samples: int = 2048
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise MissmodalError(f"epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}")
+        if self.lr <= 0:
+            raise MissmodalError(f"lr must be > 0, got {self.lr}")
+        if self.selection not in SELECTIONS:
+            raise MissmodalError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
+        LOSSES.get(self.loss)
+        if self.warmup_epochs is not None and not 0 <= self.warmup_epochs <= self.epochs:
+            raise MissmodalError(f"warmup_epochs must be in [0, epochs], got {self.warmup_epochs}")
+
+    @property
+    def erm_epochs(self) -> int:
+        if self.warmup_epochs is not None:
+            return self.warmup_epochs
+        return self.epochs // 4 if self.loss == "group-dro" else 0
+
+
+def per_sample_loss(task: str) -> Callable[[Tensor, Tensor], Tensor]:
+    """``(logits, encoded target) -> (n,)`` losses: cross-entropy, binary cross-entropy (mean over labels
+    for multi-label) or squared error."""
+    if task == "multiclass":
+        return lambda logits, y: F.cross_entropy(logits, y, reduction="none")
+    if task in ("binary", "multilabel"):
+        return lambda logits, y: F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean(dim=1)
+    return lambda logits, y: F.mse_loss(logits, y, reduction="none").mean(dim=1)
+
+
+@dataclass
+class TrainingData:
+    """Tensors of one split: inputs, observed mask, encoded target, group index (-1: not a training group)."""
+
+    inputs: list[Tensor]
+    observed: Tensor
+    target: Tensor
+    groups: Tensor
+    codes: np.ndarray
+
+    @classmethod
+    def build(cls, data: MultimodalData, preprocessing: Preprocessing, group_codes: np.ndarray, what: str) -> "TrainingData":
+        if data.target is None:
+            raise MissmodalError(f"{what} data has no target")
+        inputs, observed = preprocessing.inputs(data)
+        codes = data.group_codes()
+        position = np.searchsorted(group_codes, codes).clip(max=len(group_codes) - 1)
+        groups = np.where(group_codes[position] == codes, position, -1)
+        return cls(inputs, observed, preprocessing.encode_target(data.target, f"{what} target"),
+                   torch.from_numpy(groups.astype(np.int64)), codes)
+
+    def __len__(self) -> int:
+        return int(self.observed.shape[0])
+
+    def rows(self, index: np.ndarray | Tensor, device: torch.device) -> tuple[list[Tensor], Tensor, Tensor, Tensor]:
+        index = torch.as_tensor(index)
+        return ([x[index].to(device) for x in self.inputs], self.observed[index].to(device),
+                self.target[index].to(device), self.groups[index].to(device))
+
+
+def selection_metrics(scores: np.ndarray, target: np.ndarray, codes: np.ndarray, task: str,
+                      classes: list | None, min_group_size: int) -> dict[str, float]:
+    """Validation metric overall (``mean``) and in the worst group of at least ``min_group_size`` samples
+    (``worst``; the overall value when no group is that large). Accuracy (exact match for multi-label), or
+    negative MSE for regression, so that higher is always better."""
+    if task == "regression":
+        per_sample = -((scores - target) ** 2)
+    elif task == "multilabel":
+        per_sample = ((scores >= 0.5) == target.astype(bool)).all(axis=1).astype(float)
+    else:
+        per_sample = (np.asarray(classes)[scores.argmax(axis=1)] == target).astype(float)
+    mean = float(per_sample.mean())
+    group_values = [per_sample[codes == c].mean() for c, k in zip(*np.unique(codes, return_counts=True)) if k >= min_group_size]
+    return {"mean": mean, "worst": float(min(group_values)) if group_values else mean}
+
+
+class Trainer:
+    """Trains one registered model with one objective; see the module docstring for the guarantees.
+
+    Parameters
+    ----------
+    model : a name in :data:`missmodal.models.MODELS`.
+    config : :class:`TrainConfig`.
+    model_params : keyword arguments of the model (``width``, ``modality_dropout``, ``n_experts``, ...).
+    checkpoint_dir : folder for ``checkpoint.pt``, written atomically after every epoch (None: no checkpoints).
+    callback : called after every epoch with that epoch's history record (progress display).
+    context : distributed context (default: from the ``torchrun`` environment, or a single process).
+
+    Examples
+    --------
+    >>> from missmodal.data import load_dataset, simulate_missingness
+    >>> data = simulate_missingness(load_dataset("mfeat"), "mcar", rate=0.5, seed=0)
+    >>> train, val, test = data.split(seed=0)
+    >>> fitted = Trainer("attention", TrainConfig(epochs=2)).fit(train, val)
+    >>> fitted.predict_proba(test).shape
+    (300, 10)
+    """
+
+    def __init__(self, model: str, config: TrainConfig | None = None, model_params: dict[str, Any] | None = None,
+                 checkpoint_dir: str | Path | None = None, callback: Callable[[dict], None] | None = None,
+                 context: DistributedContext | None = None):
+        MODELS.get(model)
+        self.model = model
+        self.config = config or TrainConfig()
+        self.model_params = dict(model_params or {})
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.callback = callback
+        self.context = context
+        self.history_: list[dict[str, Any]] = []
+
+    # --- setup -----------------------------------------------------------------------------------------
+    def _build_module(self, preprocessing: Preprocessing, group_codes: np.ndarray) -> FusionModel:
+        torch.manual_seed(self.config.seed)
+        try:
+            return MODELS.build(self.model, dims=preprocessing.dims, out_dim=preprocessing.out_dim,
+                                task=preprocessing.task, groups=group_codes.tolist(), **self.model_params)
+        except TypeError as error:
+            raise MissmodalError(f"model {self.model!r}: bad parameters {self.model_params} ({error})") from None
+
+    def _settings(self) -> dict[str, Any]:
+        return {"model": self.model, "model_params": self.model_params, "train": asdict(self.config)}
+
+    def _seed_epoch(self, epoch: int, rank: int) -> np.random.Generator:
+        torch.manual_seed(((self.config.seed * 1_000_003) + epoch * 7_919 + rank) % (2**63))
+        return np.random.default_rng([self.config.seed, epoch])
+
+    # --- main loop -------------------------------------------------------------------------------------
+    def fit(self, train_data: MultimodalData, val_data: MultimodalData, resume: bool = False) -> FittedModel:
+        """Train on ``train_data``, select and early-stop on ``val_data``; return the selected model.
+
+        ``resume=True`` continues from ``checkpoint_dir/checkpoint.pt`` when it exists (written by a run
+        with the same settings), and gives the same final weights as an uninterrupted run.
+        """
+        context = self.context or setup_distributed()
+        config = self.config
+        preprocessing = Preprocessing.fit(train_data)
+        preprocessing.check(val_data)
+        counts = train_data.group_counts()
+        group_codes = np.array(sorted(counts), dtype=np.int64)
+        train = TrainingData.build(train_data, preprocessing, group_codes, "training")
+        val = TrainingData.build(val_data, preprocessing, group_codes, "validation")
+        module = self._build_module(preprocessing, group_codes).to(context.device)
+        network = module
+        if context.active:
+            network = torch.nn.parallel.DistributedDataParallel(module, find_unused_parameters=True)
+        optimizer = torch.optim.AdamW(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        train_counts = [counts[int(c)] for c in group_codes]
+        objective = build_loss(config.loss, train_counts, **config.loss_params)
+        warmup = ERM(train_counts)
+        loss_fn = per_sample_loss(preprocessing.task)
+
+        state = {"epoch": 0, "best_score": -np.inf, "best_epoch": -1, "bad_epochs": 0, "stopped": False,
+                 "best_state": copy.deepcopy(module.state_dict())}
+        self.history_ = []
+        if resume:
+            self._restore(module, optimizer, objective, state)
+
+        diagnostics_rows = np.sort(np.random.default_rng([config.seed, 2**31]).permutation(len(train))[: config.diagnostics_samples])
+        for epoch in range(state["epoch"], state["epoch"] if state["stopped"] else config.epochs):
+            started = time.perf_counter()
+            order = self._seed_epoch(epoch, context.rank).permutation(len(train))
+            active = warmup if epoch < config.erm_epochs else objective
+            network.train()
+            total, batches = 0.0, 0
+            for start in range(0, len(order), config.batch_size):
+                batch = order[start : start + config.batch_size]
+                if len(batch) < context.world_size:
+                    continue
+                inputs, observed, target, groups = train.rows(batch[context.rank :: context.world_size], context.device)
+                output = network(inputs, observed)
+                loss, value = active(loss_fn(output.logits, target), groups, context)
+                optimizer.zero_grad(set_to_none=True)
+                (loss + output.aux_loss).backward()
+                optimizer.step()
+                total += value
+                batches += 1
+            record: dict[str, Any] = {"epoch": epoch + 1, "objective": "erm" if active is warmup else config.loss,
+                                      "train_loss": total / max(batches, 1)}
+            record.update(self._validate(module, val, preprocessing, val_data, loss_fn, context))
+            score = record["val_" + config.selection]
+            improved = broadcast_flag(score > state["best_score"], context)
+            if improved:
+                state.update(best_score=score, best_epoch=epoch + 1, bad_epochs=0, best_state=copy.deepcopy(module.state_dict()))
+            else:
+                state["bad_epochs"] += 1
+            if "q" in objective.state_dict():
+                record["group_weights"] = {group_name(c, preprocessing.modality_names): float(q)
+                                           for c, q in zip(group_codes, objective.state_dict()["q"])}
+            if config.diagnostics and context.is_main:
+                record["gradient_cosine"] = self._diagnose(module, train, diagnostics_rows, loss_fn, preprocessing, context)
+            record["seconds"] = time.perf_counter() - started
+            self.history_.append(record)
+            state["epoch"] = epoch + 1
+            state["stopped"] = config.patience is not None and state["bad_epochs"] >= config.patience
+            if self.checkpoint_dir is not None and context.is_main:
+                self._save_checkpoint(module, optimizer, objective, state)
+            barrier(context)
+            if self.callback is not None:
+                self.callback(record)
+            if state["stopped"]:
+                break
+        module.load_state_dict(state["best_state"])
+        module.eval()
+        info = {**self._settings(), "best_epoch": state["best_epoch"], "best_val_score": float(state["best_score"]),
+                "epochs_run": state["epoch"], "world_size": context.world_size}
+        fitted = FittedModel(self.model, module.cpu(), preprocessing, counts, info)
+        fitted.history = list(self.history_)
+        return fitted
+
+    @torch.no_grad()
+    def _validate(self, module: FusionModel, val: TrainingData, preprocessing: Preprocessing, val_data: MultimodalData,
+                  loss_fn, context: DistributedContext) -> dict[str, float]:
+        module.eval()
+        logits = torch.cat([module([x[i:i + 4096].to(context.device) for x in val.inputs],
+                                   val.observed[i:i + 4096].to(context.device)).logits
+                            for i in range(0, len(val), 4096)]).cpu()
+        loss = float(loss_fn(logits, val.target).mean())
+        metrics = selection_metrics(preprocessing.scores(logits), val_data.target, val.codes, preprocessing.task,
+                                    preprocessing.classes, self.config.min_group_size)
+        return {"val_loss": loss, "val_mean": metrics["mean"], "val_worst": metrics["worst"]}
+
+    def _diagnose(self, module: FusionModel, train: TrainingData, rows: np.ndarray, loss_fn,
+                  preprocessing: Preprocessing, context: DistributedContext) -> dict[str, dict[str, float]]:
+        inputs, observed, target, _ = train.rows(rows, context.device)
+        codes = torch.from_numpy(train.codes[rows]).to(context.device)
+        parameters = [p for _, p in shared_parameters(module, module.group_specific_parameters())]
+        alignment = gradient_alignment(module, inputs, observed, target, codes, loss_fn, parameters)
+        return {group_name(code, preprocessing.modality_names): values for code, values in alignment.items()}
+
+    # --- checkpoints -----------------------------------------------------------------------------------
+    def _save_checkpoint(self, module: FusionModel, optimizer, objective: GroupObjective, state: dict) -> None:
+        payload = {"settings": self._settings(), "model": module.state_dict(), "optimizer": optimizer.state_dict(),
+                   "objective": objective.state_dict(), "state": state, "history": self.history_}
+        with atomic_path(self.checkpoint_dir / CHECKPOINT_FILE) as tmp:
+            torch.save(payload, tmp)
+
+    def _restore(self, module: FusionModel, optimizer, objective: GroupObjective, state: dict) -> None:
+        path = None if self.checkpoint_dir is None else self.checkpoint_dir / CHECKPOINT_FILE
+        if path is None or not path.is_file():
+            return
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        if payload["settings"] != self._settings():
+            raise MissmodalError(f"{path}: checkpoint was written with different settings; resume with the same "
+                                 f"model, loss and options, or use a new output folder")
+        module.load_state_dict(payload["model"])
+        optimizer.load_state_dict(payload["optimizer"])
+        objective.load_state_dict(payload["objective"])
+        state.update(payload["state"])
+        self.history_ = list(payload["history"])
