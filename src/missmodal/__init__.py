@@ -13,5 +13,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DataFormatError", "MissmodalError", "MultimodalData", "__version__", "load_dataset", "read_data",
-    "resolve_data", "simulate_missingness", "write_data",
+    "resolve_data", "simulate_missingness", "write_data", "load_model",
 ]
+
+
+def __getattr__(name: str):
+    """``missmodal.load_model`` is imported on first use, so that ``import missmodal`` does not load torch."""
+    if name == "load_model":
+        from .models import load_model
+
+        return load_model
+    raise AttributeError(f"module 'missmodal' has no attribute {name!r}")

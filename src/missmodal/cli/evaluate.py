@@ -1,0 +1,54 @@
+"""`missmodal evaluate`: a trained model on DATA, overall and per combination group."""
+
+import click
+
+from ._common import load_data_argument, status, write_json
+
+
+def _value(metrics: dict | None, key: str) -> str:
+    value = None if metrics is None else metrics.get(key)
+    return "–" if value is None else f"{value:.4f}"
+
+
+def report_lines(report: dict) -> list[str]:
+    """The evaluation as a text table: summary rows, then one row per group."""
+    key = "mse" if report["task"] == "regression" else "accuracy"
+    second = "r2" if report["task"] == "regression" else "f1_macro"
+    lines = [f"{'':<22} {'count':>7} {key:>9} {second:>9}"]
+    for label in ("overall", "head", "tail", "complete", "incomplete"):
+        metrics = report[label]
+        lines.append(f"{label:<22} {metrics.get('count', 0):>7} {_value(metrics, key):>9} {_value(metrics, second):>9}")
+    worst = report["worst_group"]
+    if worst:
+        lines.append(f"worst group: {worst['name']} ({worst['count']} samples, {key} {_value(worst, key)})")
+    else:
+        lines.append(f"worst group: none with at least {report['min_group_size']} samples")
+    if report.get("unseen_groups"):
+        lines.append(f"{len(report['unseen_groups'])} group(s) not seen in training (fallback predictions)")
+    lines.append(f"{'group':<28} {'count':>7} {'part':>5} {'seen':>5} {key:>9} {second:>9}")
+    for group in report["groups"]:
+        lines.append(f"{group['name']:<28} {group['count']:>7} {'head' if group['head'] else 'tail':>5} "
+                     f"{'yes' if group['seen_in_training'] else 'NO':>5} {_value(group, key):>9} {_value(group, second):>9}")
+    return lines
+
+
+@click.command("evaluate")
+@click.argument("model_dir", type=click.Path(exists=True))
+@click.argument("data")
+@click.option("--all-combinations", is_flag=True, help="Evaluate the complete samples under every non-empty combination of modalities.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the evaluation as JSON.")
+@click.option("--min-group-size", type=int, default=10, show_default=True, help="Smallest group eligible as worst group.")
+@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
+def command(model_dir, data, all_combinations, json_path, min_group_size, target) -> None:
+    """Print overall, head, tail, worst-group and per-group metrics of the model in MODEL_DIR on DATA."""
+    from ..models import load_model
+    from ..train import evaluate_model
+
+    model = load_model(model_dir)
+    dataset = load_data_argument(data, target)
+    status(f"evaluating {model.name} on {data}" + (" under all combinations" if all_combinations else ""))
+    report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size)
+    for line in report_lines(report):
+        click.echo(line)
+    if json_path:
+        write_json(json_path, {"model_dir": str(model_dir), "data": data, **report})

@@ -1,0 +1,49 @@
+"""`missmodal predict`: predictions of a trained model for every sample of DATA."""
+
+import click
+
+from ._common import load_data_argument, status
+
+
+@click.command("predict")
+@click.argument("model_dir", type=click.Path(exists=True))
+@click.argument("data")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .csv or .parquet.")
+@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
+def command(model_dir, data, output, target) -> None:
+    """Write id, group, seen_in_training, prediction and class probabilities for each sample of DATA.
+
+    Samples whose combination group never occurred in training get the model's fallback prediction and
+    ``seen_in_training = False``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .._atomic import atomic_path
+    from ..errors import MissmodalError
+    from ..evaluate.metrics import predicted_labels
+    from ..models import load_model
+
+    if not output.endswith((".csv", ".parquet")):
+        raise MissmodalError(f"--output {output}: use a .csv or .parquet file name")
+    model = load_model(model_dir)
+    dataset = load_data_argument(data, target)
+    scores = model.scores(dataset)
+    columns = {"id": dataset.ids, "group": dataset.group_names(), "seen_in_training": model.seen_in_training(dataset)}
+    if model.task == "regression":
+        columns["prediction"] = scores
+    elif model.task == "multilabel":
+        labels = predicted_labels(scores, model.task)
+        columns.update({f"prediction_{j}": labels[:, j] for j in range(labels.shape[1])})
+        columns.update({f"p_{j}": scores[:, j] for j in range(scores.shape[1])})
+    else:
+        columns["prediction"] = predicted_labels(scores, model.task, np.asarray(model.classes))
+        columns.update({f"p_{c}": scores[:, j] for j, c in enumerate(model.classes)})
+    frame = pd.DataFrame(columns)
+    with atomic_path(output) as tmp:
+        if output.endswith(".csv"):
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+    unseen = int((~columns["seen_in_training"]).sum())
+    status(f"wrote {output}: {len(frame)} predictions" + (f", {unseen} from groups not seen in training (fallback)" if unseen else ""))
