@@ -44,14 +44,14 @@ class GenerativeImputer(BaseImputer):
     ----------
     hidden : int, default=256
         Width of the two hidden layers.
-    epochs : int, default=60
+    epochs : int, default=40
         Passes over the training rows.
     hide_prob : float, default=0.5
         Probability of hiding each observed modality in training.
     hidden_weight : float, default=4.0
         Loss weight of the hidden (to-be-imputed) blocks relative to the visible ones.
     learning_rate : float, default=1e-3
-    batch_size : int, default=128
+    batch_size : int, default=256
     modalities : list of int, optional
         Column-block widths for 2-D array input (``None``: every column its own modality).
     random_state : int, RandomState or None
@@ -69,8 +69,8 @@ class GenerativeImputer(BaseImputer):
         Mean training loss per epoch.
     """
 
-    def __init__(self, hidden: int = 256, epochs: int = 60, hide_prob: float = 0.5, hidden_weight: float = 4.0,
-                 learning_rate: float = 1e-3, batch_size: int = 128, *, modalities: list[int] | None = None,
+    def __init__(self, hidden: int = 256, epochs: int = 40, hide_prob: float = 0.5, hidden_weight: float = 4.0,
+                 learning_rate: float = 1e-3, batch_size: int = 256, *, modalities: list[int] | None = None,
                  random_state: Any = None, device: Any = None):
         self.hidden = hidden
         self.epochs = epochs
@@ -126,7 +126,7 @@ class GenerativeImputer(BaseImputer):
                 optimiser.zero_grad()
                 loss.backward()
                 optimiser.step()
-                total += float(loss) * rows.numel()
+                total += float(loss.detach()) * rows.numel()
             self.loss_curve_.append(total / z.shape[0])
         self.model_.eval()
 
