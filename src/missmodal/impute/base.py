@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..data.multimodal import MultimodalData
 from ..errors import MissmodalError
 from ..registry import Registry
-from .blocks import check_widths, expand, observed_blocks
+from .blocks import check_widths, observed_blocks
 
 IMPUTERS = Registry("imputer")
 
@@ -79,15 +79,21 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """``X`` with every missing slot filled; observed values are returned unchanged."""
         check_is_fitted(self)
         values, X32, observed = self._check_input(X, reset=False)
-        filled = self._complete(values, self._fill(X32, observed) if not observed.all() else X32, observed)
+        filled = values.copy() if observed.all() else self._complete(values, self._fill(X32, observed), observed)
         if not isinstance(X, MultimodalData):
             return filled
         return self._as_data(X, filled, {"method": self._method_name(), "imputed_slots": int((~observed).sum())})
 
     # --- helpers for subclasses ---------------------------------------------------------------------
     def _complete(self, values: np.ndarray, fill: np.ndarray, observed: np.ndarray) -> np.ndarray:
-        """``where(observed, values, fill)`` in the dtype of ``values``."""
-        return np.where(expand(observed, self.widths_), values, fill.astype(values.dtype, copy=False))
+        """``where(observed, values, fill)`` in the dtype of ``values``, written into ``fill`` when it is a
+        writable array of that dtype (``_fill`` returns a fresh array)."""
+        out = fill if fill.dtype == values.dtype and fill.flags.writeable else fill.astype(values.dtype)
+        bounds = np.cumsum([0] + self.widths_)
+        for m in range(len(self.widths_)):
+            block = slice(bounds[m], bounds[m + 1])
+            np.copyto(out[:, block], values[:, block], where=observed[:, m:m + 1])
+        return out
 
     def _as_data(self, data: MultimodalData, filled: np.ndarray, record: dict) -> MultimodalData:
         bounds = np.cumsum([0] + self.widths_)

@@ -114,7 +114,7 @@ class ClusterImputer(BaseImputer):
         Softness of ``assignment="soft"`` and of :meth:`sample`, in units of ``s²``.
     init : "k-means++" or array of shape (n_clusters, D), default="k-means++"
         Seeding, or initial centres in the original feature space (NaN blocks for absent modalities).
-    init_size : int, default=50000
+    init_size : int, default=20000
         Rows k-means++ runs on (all rows when there are fewer).
     max_iter : int, default=100
         Maximum number of Lloyd assignment passes.
@@ -164,7 +164,7 @@ class ClusterImputer(BaseImputer):
     """
 
     def __init__(self, n_clusters: int = 8, *, modalities: list[int] | None = None, assignment: str = "greedy",
-                 temperature: float = 1.0, init: Any = "k-means++", init_size: int = 50_000, max_iter: int = 100,
+                 temperature: float = 1.0, init: Any = "k-means++", init_size: int = 20_000, max_iter: int = 100,
                  tol: float = 1e-4, batch_size: int = 16384, random_state: Any = None, device: str | None = None,
                  distributed: bool = False):
         self.n_clusters = n_clusters
@@ -254,7 +254,7 @@ class ClusterImputer(BaseImputer):
             moments.add(X, observed)
             lo, hi = np.searchsorted(sample, [start, start + X.shape[0]])
             rows = sample[lo:hi] - start
-            sample_x[lo:hi] = np.where(expand(observed[rows], widths), X[rows], 0.0)
+            sample_x[lo:hi] = X[rows]  # NaN in missing blocks; the other processes contribute 0
             sample_o[lo:hi] = observed[rows]
         moments.count, moments.total, moments.total_sq, sample_x, sample_o = all_reduce_sum(
             self.distributed, moments.count, moments.total, moments.total_sq, sample_x, sample_o)
@@ -266,9 +266,11 @@ class ClusterImputer(BaseImputer):
         self._geometry = BlockGeometry(self.widths_, device)
 
     def _normalise(self, x: torch.Tensor, observed: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(z, o)``: float32 normalised rows with zeros in missing blocks, and the float32 0/1 mask."""
-        columns = self._geometry.expand(observed)
-        z = torch.where(columns, (x - self._mean_t) / self._scale_t, torch.zeros((), device=x.device))
+        """``(z, o)``: float32 normalised rows with zeros in missing blocks, and the float32 0/1 mask.
+
+        Missing blocks of ``x`` are NaN (observed ones finite), so they become 0 by ``nan_to_num``.
+        """
+        z = x.sub(self._mean_t).div_(self._scale_t).nan_to_num_(0.0)
         return z, observed.to(torch.float32)
 
     def _initial_centres(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -314,7 +316,7 @@ class ClusterImputer(BaseImputer):
         return torch.cat(parts).double().cpu().numpy()
 
     def _assignment_pass(self, source, centers: torch.Tensor, has: torch.Tensor, labels: np.ndarray,
-                         geometry: BlockGeometry) -> dict[str, Any]:
+                         geometry: BlockGeometry, cache: list | None) -> dict[str, Any]:
         """Assign every row to its nearest centre; accumulate per-cluster, per-modality sums and counts."""
         k, device = self.n_clusters, centers.device
         n_features, n_modalities = centers.shape[1], has.shape[1]
@@ -323,14 +325,14 @@ class ClusterImputer(BaseImputer):
         sq_norms = torch.zeros(k, n_modalities, dtype=torch.float64, device=device)
         inertia, changed, position = 0.0, 0, 0
         farthest = _Farthest(k, n_features, n_modalities)
-        for start, X, observed in source.batches():
-            z, o = self._normalise(torch.from_numpy(X).to(device), torch.from_numpy(observed).to(device))
-            d2 = partial_sq_distance(z, o, centers, has, geometry)
+        for start, observed, z, o, z_sq in self._normalised_batches(source, device, cache):
+            d2 = partial_sq_distance(z, o, centers, has, geometry, z_sq)
             label = torch.argmin(d2, dim=1)
             best = d2.gather(1, label[:, None])[:, 0]
-            sums.index_add_(0, label, z.double())
+            # per-batch float32 sums, accumulated over batches in float64
+            sums += torch.zeros(k, n_features, device=device).index_add_(0, label, z)
             counts.index_add_(0, label, o.double())
-            sq_norms.index_add_(0, label, geometry.block_sq_norms(z).double())
+            sq_norms.index_add_(0, label, z_sq.double())
             finite = torch.isfinite(best)
             inertia += float(best[finite].double().sum())
             label_np = label.cpu().numpy()
@@ -349,11 +351,25 @@ class ClusterImputer(BaseImputer):
         return dict(sums=sums, counts=counts, sq_norms=sq_norms, inertia=float(totals[0]), changed=int(totals[1]),
                     members=members, farthest=farthest.gathered(self.distributed))
 
+    def _normalised_batches(self, source, device: torch.device, cache: list | None):
+        """``(start, observed, z, o, z_sq)`` per batch; kept after the first pass for an in-memory source
+        (one float32 copy of the data), recomputed on every pass for a streamed one (bounded memory)."""
+        if cache:
+            yield from cache
+            return
+        for start, X, observed in source.batches():
+            z, o = self._normalise(torch.from_numpy(X).to(device), torch.from_numpy(observed).to(device))
+            batch = (start, observed, z, o, self._geometry.block_sq_norms(z))
+            if cache is not None:
+                cache.append(batch)
+            yield batch
+
     def _lloyd(self, source, centers: torch.Tensor, has: torch.Tensor, geometry: BlockGeometry) -> None:
         widths = self.widths_
         labels = np.full(source.n_local, -1, dtype=np.int64)
+        cache = [] if isinstance(source, ArrayRows) else None
         for iteration in range(self.max_iter):
-            stats = self._assignment_pass(source, centers, has, labels, geometry)
+            stats = self._assignment_pass(source, centers, has, labels, geometry, cache)
             empty = np.flatnonzero(stats["members"] == 0)
             converged = iteration > 0 and stats["changed"] <= self.tol * source.n_total and empty.size == 0
             if converged or iteration == self.max_iter - 1:
@@ -402,24 +418,33 @@ class ClusterImputer(BaseImputer):
     def _fill(self, X: np.ndarray, observed: np.ndarray) -> np.ndarray:
         out = np.empty(X.shape, dtype=np.float32)
         for rows, z, o in self._rows(X, observed):
-            filled = self._greedy(z, o) if self.assignment == "greedy" else self._soft(z, o)
-            out[rows] = self._denormalise(filled)
+            if self.assignment == "greedy":
+                self._copy_centres(out[rows], self._greedy(z, o).cpu().numpy())
+            else:
+                out[rows] = (self._soft(z, o) * self._scale_t + self._mean_t).cpu().numpy()
         return out
 
-    def _denormalise(self, z: torch.Tensor) -> np.ndarray:
-        """Original-space float32 values (computed in float64, so a copied centre equals ``cluster_centers_``)."""
-        return (z.cpu().numpy().astype(np.float64) * self.scale_ + self.mean_).astype(np.float32)
+    def _copy_centres(self, out: np.ndarray, source: np.ndarray) -> None:
+        """Write block m of row i from centre ``source[i, m]`` (original space; -1 = the modality mean)."""
+        table = np.vstack([self.cluster_centers_, self.mean_.astype(np.float32)[None]])
+        bounds = np.cumsum([0] + self.widths_)
+        for m in range(len(self.widths_)):
+            out[:, bounds[m]:bounds[m + 1]] = table[source[:, m], bounds[m]:bounds[m + 1]]
 
     def _greedy(self, z: torch.Tensor, o: torch.Tensor) -> torch.Tensor:
-        """``(b, D)`` normalised fill values by greedy completion (nearest centre when centres are complete)."""
+        """``(b, M)`` long: the centre each block of each row is copied from (-1: none has it, use the mean).
+
+        Greedy completion; the nearest centre when every centre is complete.
+        """
         c, q, geometry = self._centers_z, self._has, self._geometry
         if bool(q.all()):
-            return c[torch.argmin(partial_sq_distance(z, o, c, q, geometry), dim=1)]
+            nearest = torch.argmin(partial_sq_distance(z, o, c, q, geometry), dim=1)
+            return nearest[:, None].expand(-1, q.shape[1])
         step = max(1, _GREEDY_ELEMENTS // (self.n_clusters * self.n_clusters))
         return torch.cat([self._greedy_partial(z[s:s + step], o[s:s + step]) for s in range(0, z.shape[0], step)])
 
     def _greedy_partial(self, z: torch.Tensor, o: torch.Tensor) -> torch.Tensor:
-        """Exact greedy completion against partial centres for a block of rows.
+        """Exact greedy completion against partial centres for a block of rows (``(b, M)`` source centres).
 
         The distance of candidate f (row i completed from centre f) to centre j splits into the row's
         observed part (independent of f) and the filled part ``Σ_{m ∉ O_i} q_fm q_jm ||c_f^m − c_j^m||² / d_m``,
@@ -428,7 +453,7 @@ class ClusterImputer(BaseImputer):
         c, q, geometry = self._centers_z, self._has, self._geometry
         k, n_modalities = q.shape
         observed_total, observed_count = partial_sq_terms(z, o, c, q, geometry)  # (b, k) over centres j
-        blocks = torch.stack([geometry.block_sq_norms(c[f:f + 1] - c)[:, :] for f in range(k)])  # (f, j, M)
+        blocks = torch.stack([geometry.block_sq_norms(c[f:f + 1] - c) for f in range(k)])  # (f, j, M)
         pair = q[:, None, :] * q[None, :, :]  # (f, j, M)
         centre_terms = (blocks * pair * geometry.inv_width).permute(2, 0, 1).reshape(n_modalities, k * k)
         missing = 1.0 - o
@@ -436,7 +461,7 @@ class ClusterImputer(BaseImputer):
         count = (missing @ pair.permute(2, 0, 1).reshape(n_modalities, k * k)).view(-1, k, k) + observed_count[:, None, :]
         pair_d2 = torch.where(count > 0, total / count.clamp_min(1.0), torch.full_like(total, float("inf"))).view(-1, k * k)
         still = missing > 0
-        filled = torch.zeros_like(z)
+        source = torch.full(o.shape, -1, dtype=torch.long, device=z.device)
         rows = torch.arange(z.shape[0], device=z.device)
         for _ in range(n_modalities):
             if not bool(still.any()):
@@ -445,9 +470,16 @@ class ClusterImputer(BaseImputer):
             d2 = pair_d2.masked_fill(~useful.repeat_interleave(k, dim=1), float("inf"))
             candidate = torch.argmin(d2, dim=1) // k
             take = still & (q[candidate] > 0) & useful[rows, candidate][:, None]
-            filled = torch.where(geometry.expand(take), c[candidate], filled)
+            source = torch.where(take, candidate[:, None], source)
             still &= ~take
-        return filled
+        return source
+
+    def _greedy_values(self, z: torch.Tensor, o: torch.Tensor) -> torch.Tensor:
+        """``(b, D)`` normalised greedy fill values (0, the mean, where no centre has the modality)."""
+        table = torch.cat([self._centers_z, torch.zeros_like(self._centers_z[:1])])
+        source = self._greedy(z, o)
+        bounds = np.cumsum([0] + self.widths_)
+        return torch.cat([table[source[:, m], bounds[m]:bounds[m + 1]] for m in range(len(self.widths_))], dim=1)
 
     def _posterior_logits(self, z: torch.Tensor, o: torch.Tensor) -> torch.Tensor:
         d2 = partial_sq_distance(z, o, self._centers_z, self._has, self._geometry)
@@ -465,7 +497,7 @@ class ClusterImputer(BaseImputer):
             weights = torch.softmax(masked.masked_fill(~reachable[:, None], 0.0), dim=1)
             block = weights @ self._centers_z[:, bounds[m]:bounds[m + 1]]
             if not bool(reachable.all()):
-                fallback = self._greedy(z, o) if fallback is None else fallback
+                fallback = self._greedy_values(z, o) if fallback is None else fallback
                 block = torch.where(reachable[:, None], block, fallback[:, bounds[m]:bounds[m + 1]])
             filled[:, bounds[m]:bounds[m + 1]] = block
         return filled
@@ -489,7 +521,7 @@ class ClusterImputer(BaseImputer):
         bounds = np.cumsum([0] + self.widths_)
         for rows, z, o in self._rows(X32, observed):
             logits = self._posterior_logits(z, o)
-            greedy = self._greedy(z, o)
+            greedy = self._greedy_values(z, o)
             for draw in draws:
                 filled = greedy.clone()
                 for m in range(len(self.widths_)):
@@ -502,7 +534,7 @@ class ClusterImputer(BaseImputer):
                     block = self._centers_z[centre, bounds[m]:bounds[m + 1]]
                     noise = torch.randn(block.shape, generator=generator, device=block.device)
                     filled[reachable, bounds[m]:bounds[m + 1]] = block + noise * spread[centre, m:m + 1]
-                draw[rows] = self._denormalise(filled)
+                draw[rows] = (filled * self._scale_t + self._mean_t).cpu().numpy()
         completed = [self._complete(values, draw, observed) for draw in draws]
         if not isinstance(X, MultimodalData):
             return completed
