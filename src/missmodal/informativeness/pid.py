@@ -30,6 +30,7 @@ from scipy.optimize import minimize
 from scipy.special import xlogy
 
 from ..errors import MissmodalError
+from ._threads import torch_single_thread
 
 LOG2 = np.log(2.0)
 
@@ -212,31 +213,52 @@ def _torch():
     return torch
 
 
-def _label_embedding(in_dim: int, n_classes: int, embed_dim: int, hidden: int):
-    """A two-layer MLP ``x (d,) -> (ky * embed_dim,)``, its last layer zero so training starts from q0."""
+#: Upper bound of the kernel's inverse temperature: log-kernel values stay in [-40, 40].
+MAX_KERNEL_SCALE = 40.0
+
+
+def _coupling_network(in_dims: tuple[int, int], n_classes: int, embed_dim: int, hidden: int):
+    """``(z1 (m, d1), z2 (m, d2)) -> log-kernel (ky, m, m)``: ``s_y · cos(f1(z1_a)_y, f2(z2_b)_y)``.
+
+    ``f1, f2`` are two-layer MLPs with ``ky * embed_dim`` outputs; the embeddings are L2-normalised per
+    label and ``s_y = exp(t_y)`` is a learned inverse temperature (at most ``MAX_KERNEL_SCALE``), so the
+    kernel stays bounded and its gradients alive.
+    """
     torch = _torch()
-    net = torch.nn.Sequential(torch.nn.Linear(in_dim, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, n_classes * embed_dim))
-    torch.nn.init.zeros_(net[-1].weight)
-    torch.nn.init.zeros_(net[-1].bias)
-    return net
+
+    class Coupling(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f1, self.f2 = (torch.nn.Sequential(torch.nn.Linear(d, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, n_classes * embed_dim))
+                                for d in in_dims)
+            self.log_scale = torch.nn.Parameter(torch.zeros(n_classes))
+
+        def forward(self, z1, z2):
+            e1 = torch.nn.functional.normalize(self.f1(z1).reshape(len(z1), n_classes, embed_dim), dim=2)
+            e2 = torch.nn.functional.normalize(self.f2(z2).reshape(len(z2), n_classes, embed_dim), dim=2)
+            scale = torch.exp(torch.clamp(self.log_scale, max=float(np.log(MAX_KERNEL_SCALE))))
+            return scale[:, None, None] * torch.einsum("aye,bye->yab", e1, e2)
+
+    return Coupling()
 
 
 def _batch_informations(log_kernel, r, c, n_iter: int):
-    """Sinkhorn-project ``exp(log_kernel)`` (m, m, ky) onto row sums ``r`` (m, ky) and column sums ``c``
+    """Sinkhorn-project ``exp(log_kernel)`` (ky, m, m) onto row sums ``r`` (m, ky) and column sums ``c``
     (m, ky) per label; return ``(I(Y;X1), I(Y;X2), I_q(Y;X1,X2))`` in nats of the batch atoms."""
     torch = _torch()
-    log_r, log_c = torch.log(r), torch.log(c)
-    u = torch.zeros_like(r)
-    v = torch.zeros_like(c)
+    log_kernel = log_kernel - log_kernel.amax(dim=(1, 2), keepdim=True).detach()
+    kernel = torch.exp(log_kernel)
+    rows, columns = r.T, c.T  # (ky, m)
+    v = torch.ones_like(columns)
     for _ in range(n_iter):
-        u = log_r - torch.logsumexp(log_kernel + v[None, :, :], dim=1)
-        v = log_c - torch.logsumexp(log_kernel + u[:, None, :], dim=0)
-    log_q = log_kernel + u[:, None, :] + v[None, :, :]
-    q = torch.exp(log_q)
+        u = rows / (kernel @ v[:, :, None])[:, :, 0]
+        v = columns / (kernel.transpose(1, 2) @ u[:, :, None])[:, :, 0]
+    q = u[:, :, None] * kernel * v[:, None, :]
+    log_q = torch.log(u)[:, :, None] + log_kernel + torch.log(v)[:, None, :]
+    pairs = q.sum(dim=0)
     pi = r.sum(dim=0)
     h_y = -(pi * torch.log(pi)).sum()
-    log_qxx = torch.logsumexp(log_q, dim=2, keepdim=True)
-    i_q = h_y + (q * (log_q - log_qxx)).sum()
+    i_q = h_y + (q * log_q).sum() - (pairs * torch.log(pairs)).sum()
 
     def unimodal(marginal):
         return (marginal * (torch.log(marginal) - torch.log(marginal.sum(dim=1, keepdim=True)) - torch.log(pi))).sum()
@@ -251,28 +273,32 @@ class BatchPID:
     pairwise marginals are ``p(x1_a, y) ∝ w_a p̂(y | x1_a)`` and ``p(x2_b, y) ∝ w_b p̂(y | x2_b)``, both scaled
     to one label distribution ``π`` (the weighted mean of the two classifiers' probabilities). The coupling::
 
-        q(x1_a, x2_b, y) = exp(f1(x1_a)_y · f2(x2_b)_y + u_ay + v_by)
+        q(x1_a, x2_b, y) = exp(s_y cos(f1(x1_a)_y, f2(x2_b)_y) + u_ay + v_by)
 
-    with ``u, v`` from Sinkhorn scaling (per label) to those marginals; ``f1, f2`` (two-layer MLPs, output
-    ``(ky, embed_dim)``) are trained on batches to minimise ``I_q(Y; X1, X2)``. Training starts from the
-    conditionally independent coupling (zero last layers), and the estimate keeps the lower of the two
-    per batch, so ``I_q <= I(Y;X1) + I(Y;X2)`` and the redundancy is never negative. ``I_p(Y; X1, X2)``
+    with ``u, v`` from Sinkhorn scaling (per label) to those marginals; ``f1, f2`` (two-layer MLPs on the
+    modality and its classifier's log-probabilities, output ``(ky, embed_dim)``) and the inverse
+    temperatures ``s_y`` are trained on batches to minimise ``I_q(Y; X1, X2)``. Each evaluation batch keeps
+    the lower of the learned coupling and the conditionally independent one
+    ``p(x1, y) p(x2, y) / p(y)``, so ``I_q <= I(Y;X1) + I(Y;X2)`` and the redundancy is never negative. ``I_p(Y; X1, X2)``
     comes from a joint classifier ``p̂(y | x1, x2)``. Estimates are 2-fold cross-fitted: networks trained on
     one half are evaluated on batches of the other.
 
     Parameters
     ----------
     batch_size : int
-        Atoms per batch ``m`` (the coupling has ``m * m * ky`` cells).
+        Atoms per evaluation batch ``m`` (the coupling has ``m * m * ky`` cells).
+    train_batch_size : int
+        Atoms per training batch.
     n_steps : int
         Adam steps per fold.
     embed_dim, hidden : int
         Width of the label embeddings and of the hidden layer.
     learning_rate : float
-    sinkhorn_iter : int
-        Sinkhorn iterations per batch.
+    sinkhorn_iter, train_sinkhorn_iter : int
+        Sinkhorn iterations per evaluation batch (float64) and per training step (float32, differentiated).
     max_features : int
-        Inputs wider than this are reduced by PCA (fitted on the training half).
+        Inputs wider than this are reduced by PCA (fitted on the training half); the classifier's
+        log-probabilities are appended to the inputs of each network.
     seed : int
 
     Attributes
@@ -283,27 +309,31 @@ class BatchPID:
         Per evaluation batch: ``I(Y;X1), I(Y;X2), I_q(Y;X1,X2), I_p(Y;X1,X2)`` in bits.
     """
 
-    def __init__(self, batch_size: int = 256, n_steps: int = 300, embed_dim: int = 16, hidden: int = 64,
-                 learning_rate: float = 1e-2, sinkhorn_iter: int = 30, max_features: int = 32, seed: int = 0):
+    def __init__(self, batch_size: int = 256, train_batch_size: int = 128, n_steps: int = 150, embed_dim: int = 16,
+                 hidden: int = 64, learning_rate: float = 3e-2, sinkhorn_iter: int = 50, train_sinkhorn_iter: int = 10,
+                 max_features: int = 32, seed: int = 0):
         self.batch_size = batch_size
+        self.train_batch_size = train_batch_size
         self.n_steps = n_steps
         self.embed_dim = embed_dim
         self.hidden = hidden
         self.learning_rate = learning_rate
         self.sinkhorn_iter = sinkhorn_iter
+        self.train_sinkhorn_iter = train_sinkhorn_iter
         self.max_features = max_features
         self.seed = seed
 
-    def _inputs(self, x: np.ndarray, train: np.ndarray) -> np.ndarray:
+    def _inputs(self, x: np.ndarray, proba: np.ndarray, train: np.ndarray) -> np.ndarray:
+        """Network inputs: the standardised modality (PCA-reduced when wide) and its classifier's log-probabilities."""
         from sklearn.decomposition import PCA
         from sklearn.preprocessing import StandardScaler
 
         x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-        scaler = StandardScaler().fit(x[train])
-        z = scaler.transform(x)
+        z = StandardScaler().fit(x[train]).transform(x)
         if z.shape[1] > self.max_features:
             z = PCA(self.max_features, random_state=self.seed).fit(z[train]).transform(z)
-        return z.astype(np.float32)
+        z = np.hstack([z, np.log(proba)])
+        return StandardScaler().fit(z[train]).transform(z).astype(np.float32)
 
     def fit(self, x1: np.ndarray, x2: np.ndarray, proba1: np.ndarray, proba2: np.ndarray, proba12: np.ndarray,
             sample_weight: np.ndarray | None = None) -> "BatchPID":
@@ -331,19 +361,26 @@ class BatchPID:
         order = rng.permutation(n)
         halves = [order[: n // 2], order[n // 2:]]
         rows = []
-        for fold in (0, 1):
-            train, test = halves[fold], halves[1 - fold]
-            z1, z2 = self._inputs(x1, train), self._inputs(x2, train)
-            nets = self._train(z1[train], z2[train], [p[train] for p in probas], weight[train], rng)
-            for start in range(0, len(test), self.batch_size):
-                batch = test[start:start + self.batch_size]
-                if len(batch) < 2:
-                    continue
-                with torch.no_grad():
-                    rows.append(self._evaluate(nets, z1[batch], z2[batch], [p[batch] for p in probas], weight[batch]))
+        with torch_single_thread():
+            for fold in (0, 1):
+                rows += self._fold(x1, x2, probas, weight, halves[fold], halves[1 - fold], rng)
         self.batch_informations_ = np.array(rows) / LOG2
         self.pid_ = pid_from_informations(*self._aggregate(self.batch_informations_))
         return self
+
+    def _fold(self, x1, x2, probas, weight, train, test, rng) -> list[list[float]]:
+        """Train the networks on ``train``; per-batch informations (nats) on ``test``."""
+        torch = _torch()
+        z1, z2 = self._inputs(x1, probas[0], train), self._inputs(x2, probas[1], train)
+        network = self._train(z1[train], z2[train], [p[train] for p in probas], weight[train], rng)
+        rows = []
+        for start in range(0, len(test), self.batch_size):
+            batch = test[start:start + self.batch_size]
+            if len(batch) < 2:
+                continue
+            with torch.no_grad():
+                rows.append(self._evaluate(network, z1[batch], z2[batch], [p[batch] for p in probas], weight[batch]))
+        return rows
 
     @staticmethod
     def _aggregate(batch_informations: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
@@ -357,43 +394,39 @@ class BatchPID:
         counts = rng.multinomial(n_batches, np.full(n_batches, 1 / n_batches), size=n_boot)
         return np.array([pid_from_informations(*self._aggregate(self.batch_informations_, c)).as_array() for c in counts])
 
-    def _marginals(self, probas, weight):
+    def _marginals(self, probas, weight, dtype):
         """Batch marginals ``r`` (m, ky), ``c`` (m, ky) scaled to a shared label distribution, and p(y | x1, x2)."""
         torch = _torch()
-        mass = torch.as_tensor(weight / weight.sum())[:, None]
-        p1, p2, p12 = (torch.as_tensor(p) for p in probas)
+        mass = torch.as_tensor(weight / weight.sum(), dtype=dtype)[:, None]
+        p1, p2, p12 = (torch.as_tensor(p, dtype=dtype) for p in probas)
         pi = 0.5 * ((mass * p1).sum(0) + (mass * p2).sum(0))
         r = mass * p1 * (pi / (mass * p1).sum(0))
         c = mass * p2 * (pi / (mass * p2).sum(0))
         return r, c, mass, p12
 
-    def _kernel(self, nets, z1, z2, n_classes: int):
-        torch = _torch()
-        e1 = nets[0](torch.as_tensor(z1)).double().reshape(len(z1), n_classes, self.embed_dim)
-        e2 = nets[1](torch.as_tensor(z2)).double().reshape(len(z2), n_classes, self.embed_dim)
-        return torch.einsum("aye,bye->aby", e1, e2)
-
     def _train(self, z1, z2, probas, weight, rng):
         torch = _torch()
         n_classes = probas[0].shape[1]
-        nets = [_label_embedding(z.shape[1], n_classes, self.embed_dim, self.hidden) for z in (z1, z2)]
-        optimiser = torch.optim.Adam([p for net in nets for p in net.parameters()], lr=self.learning_rate)
-        size = min(self.batch_size, len(z1))
+        network = _coupling_network((z1.shape[1], z2.shape[1]), n_classes, self.embed_dim, self.hidden)
+        optimiser = torch.optim.Adam(network.parameters(), lr=self.learning_rate)
+        size = min(self.train_batch_size, len(z1))
         for _ in range(self.n_steps):
             batch = rng.choice(len(z1), size, replace=False)
-            r, c, _, _ = self._marginals([p[batch] for p in probas], weight[batch])
-            _, _, i_q = _batch_informations(self._kernel(nets, z1[batch], z2[batch], n_classes), r, c, self.sinkhorn_iter)
+            r, c, _, _ = self._marginals([p[batch] for p in probas], weight[batch], torch.float32)
+            kernel = network(torch.as_tensor(z1[batch]), torch.as_tensor(z2[batch]))
+            _, _, i_q = _batch_informations(kernel, r, c, self.train_sinkhorn_iter)
             optimiser.zero_grad()
             i_q.backward()
             optimiser.step()
-        return nets
+        return network
 
-    def _evaluate(self, nets, z1, z2, probas, weight) -> list[float]:
+    def _evaluate(self, network, z1, z2, probas, weight) -> list[float]:
         torch = _torch()
         n_classes = probas[0].shape[1]
-        r, c, mass, p12 = self._marginals(probas, weight)
-        learned = _batch_informations(self._kernel(nets, z1, z2, n_classes), r, c, self.sinkhorn_iter)
-        independent = _batch_informations(torch.zeros(len(z1), len(z2), n_classes, dtype=torch.float64), r, c, 1)
+        r, c, mass, p12 = self._marginals(probas, weight, torch.float64)
+        kernel = network(torch.as_tensor(z1), torch.as_tensor(z2)).double()
+        learned = _batch_informations(kernel, r, c, self.sinkhorn_iter)
+        independent = _batch_informations(torch.zeros(n_classes, len(z1), len(z2), dtype=torch.float64), r, c, 1)
         pi = (mass * p12).sum(0)
         i_p = (mass * p12 * (torch.log(p12) - torch.log(pi))).sum()
         return [float(learned[0]), float(learned[1]), float(min(learned[2], independent[2])), float(i_p)]
