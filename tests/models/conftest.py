@@ -7,7 +7,7 @@ from model_data import make_data
 from missmodal import MultimodalData
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Tiny models run fastest (and reproducibly) on one thread; restore the setting afterwards."""
     before = torch.get_num_threads()

@@ -26,15 +26,17 @@ from ._common import load_data_argument, progress, status, write_json
 @click.option("--batch-size", type=int, default=128, show_default=True, help="Global batch size.")
 @click.option("--lr", type=float, default=2e-3, show_default=True)
 @click.option("--width", type=int, default=64, show_default=True, help="Common width of the modality encoders.")
+@click.option("--dropout", type=float, default=0.1, show_default=True, help="Dropout inside the networks.")
 @click.option("--diagnostics/--no-diagnostics", default=True, show_default=True,
               help="Record per-epoch gradient cosines of each group vs the overall gradient.")
 @click.option("--resume", is_flag=True, help="Continue from OUTPUT/checkpoint.pt.")
 @click.option("--target", default=None, help="Target column of a Parquet DATA file.")
 def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_fraction, selection, patience,
-            warmup_epochs, step_size, adjustment, batch_size, lr, width, diagnostics, resume, target) -> None:
+            warmup_epochs, step_size, adjustment, batch_size, lr, width, dropout, diagnostics, resume, target) -> None:
     """Train a model on DATA, select it on a held-out validation split, and save it to OUTPUT."""
     from pathlib import Path
 
+    from ..errors import MissmodalError
     from ..models import MODELS
     from ..train import LOSSES, fit_model, setup_distributed
 
@@ -42,6 +44,8 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     LOSSES.get(loss)
     context = setup_distributed()
     dataset = load_data_argument(data, target)
+    if dataset.target is None:
+        raise MissmodalError(f"{data} has no target: give DATA with a target column (--target for Parquet files)")
     loss_params = {"step_size": step_size, "adjustment": adjustment} if loss == "group-dro" else {}
     if context.is_main:
         status(f"training {model_name} with {loss} on {data}: {dataset.n_samples} samples, "
@@ -54,7 +58,7 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
                        f"val {record['val_mean']:.4f} (worst group {record['val_worst']:.4f})")
 
         fitted = fit_model(dataset, None, model=model_name, loss=loss, val_fraction=val_fraction,
-                           model_params={"width": width, "modality_dropout": modality_dropout},
+                           model_params={"width": width, "dropout": dropout, "modality_dropout": modality_dropout},
                            checkpoint_dir=output, resume=resume, callback=report, epochs=epochs, seed=seed,
                            selection=selection, patience=patience or None, warmup_epochs=warmup_epochs,
                            loss_params=loss_params, batch_size=batch_size, lr=lr, diagnostics=diagnostics)

@@ -118,6 +118,9 @@ class FusionModel(nn.Module):
     modality_dropout : during training, probability of hiding each observed modality.
     """
 
+    #: False for models whose forward may leave some parameters unused (sparse routing); DDP needs to know.
+    uses_every_parameter = True
+
     def __init__(self, dims: Sequence[int], out_dim: int, task: str, groups: Sequence[int] = (), width: int = 64,
                  hidden: int = 128, dropout: float = 0.1, modality_dropout: float = 0.0):
         super().__init__()

@@ -71,6 +71,8 @@ class FlexMoE(TokenFusionModel):
     Shapes: tokens (n, M, w) -> logits (n, out_dim).
     """
 
+    uses_every_parameter = False
+
     def __init__(self, dims: Sequence[int], out_dim: int, task: str, n_experts: int = 4, top_k: int = 2,
                  balance_weight: float = 0.01, router_weight: float = 0.1, **kwargs):
         super().__init__(dims, out_dim, task, **kwargs)

@@ -215,7 +215,8 @@ class Trainer:
         module = self._build_module(preprocessing, group_codes).to(context.device)
         network = module
         if context.active:
-            network = torch.nn.parallel.DistributedDataParallel(module, find_unused_parameters=True)
+            network = torch.nn.parallel.DistributedDataParallel(
+                module, find_unused_parameters=not module.uses_every_parameter)
         optimizer = torch.optim.AdamW(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         train_counts = [counts[int(c)] for c in group_codes]
         objective = build_loss(config.loss, train_counts, **config.loss_params)

@@ -1,0 +1,85 @@
+"""`missmodal train`, `evaluate` and `predict` as a user calls them (in-process click runner)."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from model_data import make_data
+
+from missmodal.cli import main
+from missmodal.data import write_data
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    data = make_data(n=200)
+    write_data(data, folder / "train.npz")
+    write_data(make_data(n=60, seed=1, missing=0.0), folder / "test.npz")
+    result = invoke("train", folder / "train.npz", "--model", "remind", "--loss", "group-dro", "--epochs", 3,
+                    "--seed", 0, "--modality-dropout", 0.2, "--output", folder / "run")
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_train_writes_model_files_checkpoint_and_history(trained):
+    run = trained / "run"
+    assert {"model.json", "model.safetensors", "checkpoint.pt", "history.json"} <= {p.name for p in run.iterdir()}
+    history = json.loads((run / "history.json").read_text())
+    assert [e["epoch"] for e in history["epochs"]] == [1, 2, 3]
+    assert all("gradient_cosine" in e for e in history["epochs"])
+    assert history["info"]["model_params"]["modality_dropout"] == 0.2
+
+
+def test_evaluate_prints_the_group_table_and_writes_json(trained):
+    result = invoke("evaluate", trained / "run", trained / "test.npz", "--json", trained / "eval.json")
+    assert result.exit_code == 0, result.output
+    assert "overall" in result.output and "worst group" in result.output and "m0+m1+m2" in result.output
+    report = json.loads((trained / "eval.json").read_text())
+    assert {"accuracy", "f1_micro", "f1_macro"} <= set(report["overall"])
+    assert {"head", "tail", "worst_group", "groups"} <= set(report)
+
+
+def test_evaluate_all_combinations_reports_every_group(trained):
+    result = invoke("evaluate", trained / "run", trained / "test.npz", "--all-combinations", "--json", trained / "all.json")
+    assert result.exit_code == 0, result.output
+    report = json.loads((trained / "all.json").read_text())
+    assert len(report["groups"]) == 7 and report["overall"]["count"] == 7 * 60
+
+
+def test_predict_writes_one_row_per_sample_with_group_and_fallback_flag(trained):
+    output = trained / "predictions.csv"
+    result = invoke("predict", trained / "run", trained / "test.npz", "--output", output)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(output)
+    assert len(frame) == 60
+    assert {"id", "group", "seen_in_training", "prediction", "p_0", "p_1", "p_2"} <= set(frame.columns)
+    assert np.allclose(frame[["p_0", "p_1", "p_2"]].sum(axis=1), 1, atol=1e-5)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--model", "transformer"], "unknown model 'transformer'"),
+    (["--loss", "dro"], "unknown loss 'dro'"),
+])
+def test_train_rejects_unknown_names_in_one_line(trained, args, message):
+    result = invoke("train", trained / "train.npz", *args, "--output", trained / "bad")
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and result.output.startswith(f"error: {message}")
+
+
+def test_train_without_a_target_is_a_one_line_error(tmp_path):
+    write_data(make_data(n=30).replace(target=None), tmp_path / "x.npz")
+    result = invoke("train", tmp_path / "x.npz", "--output", tmp_path / "run")
+    assert result.exit_code == 2 and "no target" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_evaluate_rejects_data_with_other_modalities(trained, tmp_path):
+    write_data(make_data(n=30, dims=(4, 3)), tmp_path / "other.npz")
+    result = invoke("evaluate", trained / "run", tmp_path / "other.npz")
+    assert result.exit_code == 2 and "do not match the model's" in result.output
