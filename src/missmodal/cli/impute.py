@@ -20,8 +20,9 @@ METHODS = ["zero", "mean", "knn", "iterative", "generative", "cluster"]
 @click.option("--batch-size", type=int, default=65536, show_default=True, help="Rows per streamed batch.")
 @click.option("--target", default=None, help="Target column of a Parquet DATA file.")
 @click.option("--layout", type=click.Choice(["list", "blocks"]), default="list", show_default=True)
+@click.option("--threads", type=int, default=None, help="Torch threads (default: torch's choice; 1 helps on a busy machine).")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .parquet.")
-def command(data, method, n_clusters, assignment, seed, batch_size, target, layout, output) -> None:
+def command(data, method, n_clusters, assignment, seed, batch_size, target, layout, threads, output) -> None:
     """Impute the missing modalities of DATA and write every slot filled to OUTPUT.
 
     The output keeps DATA's rows, ids, target and covariates, with an extra column `imputed` (one bool per
@@ -36,6 +37,12 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
 
     if batch_size < 1:
         raise MissmodalError(f"--batch-size must be >= 1, got {batch_size}")
+    if threads is not None:
+        if threads < 1:
+            raise MissmodalError(f"--threads must be >= 1, got {threads}")
+        import torch
+
+        torch.set_num_threads(threads)
     if method != "cluster" and (n_clusters is not None or assignment != "greedy"):
         raise MissmodalError(f"--n-clusters and --assignment apply to --method cluster, not {method!r}")
     params = {}
