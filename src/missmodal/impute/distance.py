@@ -19,21 +19,22 @@ import torch
 
 
 class BlockGeometry:
-    """Block layout of the feature axis on a device: the ``(D, M)`` block indicator and ``1 / d_m`` weights."""
+    """Block layout of the feature axis on a device: block norms, ``1 / d_m`` weights, mask expansion."""
 
     def __init__(self, widths: Sequence[int], device: torch.device | str = "cpu"):
         self.widths = list(widths)
         self.device = torch.device(device)
         modality = torch.as_tensor(np.repeat(np.arange(len(self.widths)), self.widths), device=self.device)
-        self.indicator = torch.nn.functional.one_hot(modality, len(self.widths)).to(torch.float32)  # (D, M)
         self.inv_width = 1.0 / torch.as_tensor(self.widths, dtype=torch.float32, device=self.device)  # (M,)
         self.column_weight = self.inv_width[modality]  # (D,)
 
     def block_sq_norms(self, z: torch.Tensor) -> torch.Tensor:
         """``(n, M)``: ``||z^m||²`` of each block."""
-        if len(set(self.widths)) == 1:  # equal widths: a reshape instead of a skinny matrix product
-            return z.view(z.shape[0], len(self.widths), self.widths[0]).pow(2).sum(dim=2)
-        return (z * z) @ self.indicator
+        if len(set(self.widths)) == 1:  # equal widths: one reduction over a (n, M, d) view
+            return torch.linalg.vector_norm(z.reshape(z.shape[0], len(self.widths), self.widths[0]), dim=2).square()
+        bounds = np.cumsum([0] + self.widths)
+        return torch.stack([torch.linalg.vector_norm(z[:, bounds[m]:bounds[m + 1]], dim=1).square()
+                            for m in range(len(self.widths))], dim=1)
 
     def expand(self, mask: torch.Tensor) -> torch.Tensor:
         """``(n, M)`` modality mask -> ``(n, D)`` column mask."""
