@@ -27,6 +27,9 @@ VARIANTS = ("naive", "corrected")
 REPORTED_METRICS = ("auroc", "auprc", "accuracy", "cross_entropy", "information_bits")
 PID_METHODS = ("auto", "exact", "batch")
 SEPARATOR = "+"
+#: ``pid_method="auto"`` solves the exact program only up to this many cells ``k1 * k2 * ky`` (it is
+#: re-solved for every bootstrap resample, and its cost grows steeply with the table).
+MAX_AUTO_EXACT_CELLS = 64
 
 
 def subset_name(names: Sequence[str], order: Sequence[str]) -> str:
@@ -84,7 +87,8 @@ class Informativeness:
     n_bootstrap : int
         Bootstrap resamples (0: no intervals).
     pid_method : {"auto", "exact", "batch"}
-        ``auto``: exact when both sides take at most ``max_alphabet`` distinct values, else batch.
+        ``auto``: exact when both sides take at most ``max_alphabet`` distinct values and the table has at
+        most ``MAX_AUTO_EXACT_CELLS`` cells, else batch; ``exact`` requires discrete sides.
     max_alphabet : int
         Subsets with at most this many distinct rows are one-hot encoded by their joint value (so every
         predictor is saturated on them) and count as discrete for the PID.
@@ -253,11 +257,13 @@ class Informativeness:
         """``(1 + n_bootstrap, 5)`` PID terms for one variant."""
         a, b = self.pair_
         raw = [np.hstack([data.modalities[m][self.complete_] for m in side.split(SEPARATOR)]) for side in (a, b)]
-        discrete = max(alphabet_size(raw[0]), alphabet_size(raw[1])) <= self.max_alphabet
+        sizes = (alphabet_size(raw[0]), alphabet_size(raw[1]))
+        discrete = max(sizes) <= self.max_alphabet
         if self.pid_method == "exact" and not discrete:
             raise MissmodalError(f"pid_method='exact' needs discrete sides with at most max_alphabet={self.max_alphabet} "
                                  f"distinct values; {a!r} has {alphabet_size(raw[0])}, {b!r} has {alphabet_size(raw[1])}")
-        self.pid_estimator_ = "exact" if discrete and self.pid_method != "batch" else "batch"
+        small = sizes[0] * sizes[1] * len(self.classes_) <= MAX_AUTO_EXACT_CELLS
+        self.pid_estimator_ = "exact" if self.pid_method == "exact" or (self.pid_method == "auto" and discrete and small) else "batch"
         if self.pid_estimator_ == "exact":
             return np.array([discrete_pid(raw[0], raw[1], y, row).as_array() for row in matrix])
         probas = self.proba_[variant]

@@ -109,13 +109,17 @@ def _marginal_constraints(support: np.ndarray) -> np.ndarray:
     return matrix[np.abs(matrix).sum(axis=1) > 0]
 
 
-def broja_q(joint: np.ndarray, tol: float = 1e-12, max_iter: int = 500) -> np.ndarray:
+def broja_q(joint: np.ndarray, tol: float = 1e-15, max_iter: int = 1000,
+            smoothings: tuple[float, ...] = (1e-6, 0.0)) -> np.ndarray:
     """The minimiser ``q*`` of ``I_q(Y; X1, X2)`` over Δ_p, for a joint table ``p(x1, x2, y)``.
 
     ``I_q(Y; X1, X2) = H(Y) - H_q(Y | X1, X2)`` and ``H(Y)`` is fixed on Δ_p, so ``q*`` minimises the
     convex ``-H_q(Y | X1, X2)``. Only cells with ``p(x1, y) > 0`` and ``p(x2, y) > 0`` can carry mass;
     ``q = q0 + N θ`` with ``q0`` the conditionally independent coupling ``p(x1,y) p(x2,y) / p(y)`` and ``N`` a
     basis of the null space of the marginal constraints, and ``θ`` is found by SLSQP under ``q >= 0``.
+    The optimum often lies on the boundary (cells with ``q = 0``), where the gradient ``log q(y | x1, x2)``
+    diverges; SLSQP first minimises the objective of ``q + s`` for each smoothing ``s`` in ``smoothings``
+    (warm-started), ending with the exact objective.
     """
     p = np.asarray(joint, dtype=float)
     if p.ndim != 3 or (p < 0).any() or not np.isfinite(p).all() or p.sum() <= 0:
@@ -135,16 +139,20 @@ def broja_q(joint: np.ndarray, tol: float = 1e-12, max_iter: int = 500) -> np.nd
         q[tuple(support)] = np.maximum(start + basis @ theta, 0.0)
         return q
 
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+    def objective(theta: np.ndarray, smoothing: float) -> tuple[float, np.ndarray]:
         q = full(theta)
-        conditional = q / np.maximum(q.sum(axis=2, keepdims=True), 1e-300)
+        q[tuple(support)] += smoothing
+        pairs = q.sum(axis=2, keepdims=True)
+        conditional = q / np.maximum(pairs, 1e-300)
         gradient = np.log(np.maximum(conditional[tuple(support)], 1e-300)) @ basis
         return _conditional_negentropy(q), gradient
 
-    result = minimize(objective, np.zeros(basis.shape[1]), jac=True, method="SLSQP",
-                      constraints=[{"type": "ineq", "fun": lambda t: start + basis @ t, "jac": lambda t: basis}],
-                      options={"ftol": tol, "maxiter": max_iter})
-    candidates = [q0, p, full(result.x)]
+    theta = np.zeros(basis.shape[1])
+    for smoothing in smoothings:
+        theta = minimize(objective, theta, args=(smoothing,), jac=True, method="SLSQP",
+                         constraints=[{"type": "ineq", "fun": lambda t: start + basis @ t, "jac": lambda t: basis}],
+                         options={"ftol": tol, "maxiter": max_iter}).x
+    candidates = [q0, p, full(theta)]
     return min(candidates, key=_conditional_negentropy)
 
 
