@@ -150,7 +150,7 @@ def test_broja_rejects_negative_tables():
 
 def _one_hot_proba(x, y):
     codes = np.unique(x, axis=0, return_inverse=True)[1].reshape(-1)
-    return cross_fitted_proba(np.eye(codes.max() + 1)[codes], y, None)
+    return cross_fitted_proba(np.eye(codes.max() + 1)[codes], y, None)[0]
 
 
 @pytest.mark.parametrize("gate", ["and", "xor"])
@@ -169,7 +169,7 @@ def test_batch_estimator_finds_redundancy_of_two_noisy_copies():
     z = rng.normal(size=1500)
     y = (z > 0).astype(int)
     x1, x2 = (z + 0.3 * rng.normal(size=1500))[:, None], (z + 0.3 * rng.normal(size=1500))[:, None]
-    proba = [cross_fitted_proba(x, y, None) for x in (x1, x2, np.hstack([x1, x2]))]
+    proba = [cross_fitted_proba(x, y, None)[0] for x in (x1, x2, np.hstack([x1, x2]))]
     pid = BatchPID(n_steps=80, seed=0).fit(x1, x2, *proba).pid_
     assert pid.redundancy > 3 * max(pid.unique1, pid.unique2, pid.synergy)
     assert min(pid.as_array()) >= 0

@@ -17,7 +17,7 @@ Examples
 """
 
 from .estimate import Informativeness, default_subsets, informativeness_report, parse_subset, subset_name
-from .metrics import bootstrap_counts, percentile_interval, weighted_metrics
+from .metrics import bootstrap_counts, cross_fitted_metrics, percentile_interval, weighted_metrics
 from .pid import PID, BatchPID, broja_pid, broja_q, discrete_pid, joint_table, mutual_information, pid_from_informations
 from .plots import informativeness_figure, informativeness_html, summary_lines
 from .predictors import PREDICTORS, WeightedLogistic, WeightedMLP, cross_fitted_proba
@@ -26,7 +26,7 @@ from .propensity import (PropensityModel, always_observed_features, effective_sa
 
 __all__ = [
     "PID", "PREDICTORS", "BatchPID", "Informativeness", "PropensityModel", "WeightedLogistic", "WeightedMLP",
-    "always_observed_features", "bootstrap_counts", "broja_pid", "broja_q", "cross_fitted_proba", "default_subsets",
+    "always_observed_features", "bootstrap_counts", "cross_fitted_metrics", "broja_pid", "broja_q", "cross_fitted_proba", "default_subsets",
     "discrete_pid", "effective_sample_size", "informativeness_figure", "informativeness_html", "informativeness_report",
     "ipw_weights", "joint_table", "mutual_information", "parse_subset", "percentile_interval", "pid_from_informations",
     "subset_name", "summary_lines", "weight_diagnostics", "weighted_metrics",

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..data.multimodal import MultimodalData
 from ..errors import MissmodalError
-from .metrics import bootstrap_counts, percentile_interval, weighted_metrics
+from .metrics import bootstrap_counts, cross_fitted_metrics, percentile_interval
 from .pid import PID, BatchPID, alphabet_size, discrete_pid
 from .predictors import PREDICTORS, cross_fitted_proba
 from .propensity import PropensityModel, always_observed_features, ipw_weights, weight_diagnostics
@@ -238,9 +238,10 @@ class Informativeness:
             self.estimates_[variant], self.proba_[variant] = {}, {}
             for name in self.subsets_:
                 self._say(f"{variant}: {self.predictor} on {name}")
-                proba = cross_fitted_proba(designs[name], y, weight, self.predictor, self.n_folds, self.seed, len(self.classes_))
+                proba, folds = cross_fitted_proba(designs[name], y, weight, self.predictor, self.n_folds, self.seed,
+                                                  len(self.classes_))
                 self.proba_[variant][name] = proba
-                self.estimates_[variant][name] = weighted_metrics(y, proba, matrix)
+                self.estimates_[variant][name] = cross_fitted_metrics(y, proba, matrix, folds)
             self.timings_[variant] = time.perf_counter() - start
             if self.pair_ is not None:
                 start = time.perf_counter()

@@ -90,6 +90,27 @@ def weighted_metrics(y: np.ndarray, proba: np.ndarray, weights: np.ndarray) -> d
             "entropy": entropy, "information_bits": np.maximum(entropy - cross_entropy, 0.0)}
 
 
+def cross_fitted_metrics(y: np.ndarray, proba: np.ndarray, weights: np.ndarray, folds: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`weighted_metrics` of out-of-fold predictions, ranking metrics computed within folds.
+
+    AUROC and AUPRC compare scores, and scores of different folds come from different models: pooling
+    them biases the AUROC of an uninformative predictor below 0.5. They are computed per fold and
+    averaged with the folds' total weights; accuracy, cross-entropy and entropy are pooled.
+    """
+    weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    result = weighted_metrics(y, proba, weights)
+    for name in ("auroc", "auprc"):
+        values, totals = [], []
+        for k in np.unique(folds):
+            rows = folds == k
+            values.append(weighted_metrics(y[rows], proba[rows], weights[:, rows])[name])
+            totals.append(weights[:, rows].sum(axis=1))
+        values, totals = np.stack(values), np.stack(totals) * np.isfinite(np.stack(values))
+        with np.errstate(invalid="ignore"):
+            result[name] = np.nansum(values * totals, axis=0) / totals.sum(axis=0)
+    return result
+
+
 def bootstrap_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
     """``(1 + n_boot, n)`` resampling counts: a row of ones (the estimate), then multinomial draws of n."""
     rng = np.random.default_rng(seed)

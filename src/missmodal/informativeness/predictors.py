@@ -201,8 +201,9 @@ def build_predictor(name: str, seed: int = 0) -> ValidatedPredictor:
 
 
 def cross_fitted_proba(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, predictor: str = "logistic",
-                       n_folds: int = 3, seed: int = 0, n_classes: int | None = None) -> np.ndarray:
-    """Out-of-fold class probabilities (n, K): each fold is predicted by a model fitted on the others.
+                       n_folds: int = 3, seed: int = 0, n_classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold class probabilities (n, K), and the fold (n,) of each sample: each fold is predicted by a
+    model fitted on the others.
 
     Folds are stratified by class and seeded; each model selects its hyper-parameter on a weighted
     validation split of its training folds.
@@ -213,9 +214,11 @@ def cross_fitted_proba(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray |
     if min_class < n_folds:
         raise MissmodalError(f"a class has only {min_class} complete samples; need at least n_folds={n_folds}")
     proba = np.zeros((len(y), n_classes))
+    fold_of = np.zeros(len(y), dtype=np.int64)
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
     for k, (train, test) in enumerate(folds):
         weight = None if sample_weight is None else sample_weight[train]
         model = build_predictor(predictor, seed=seed + k).fit(x[train], y[train], weight, n_classes=n_classes)
         proba[test] = model.predict_proba(x[test])
-    return proba
+        fold_of[test] = k
+    return proba, fold_of
