@@ -76,11 +76,10 @@ class Preprocessing:
 
     def check(self, data: MultimodalData) -> None:
         """Fail with a clear message when ``data``'s modalities are not the model's."""
-        got = list(zip(data.modality_names, (v.shape[1] for v in data.modalities.values())))
-        expected = list(zip(self.modality_names, self.dims))
+        got = [f"{name}:{values.shape[1]}" for name, values in data.modalities.items()]
+        expected = [f"{name}:{dim}" for name, dim in zip(self.modality_names, self.dims)]
         if got != expected:
-            describe = lambda pairs: ", ".join(f"{n}:{d}" for n, d in pairs)  # noqa: E731
-            raise MissmodalError(f"data modalities [{describe(got)}] do not match the model's [{describe(expected)}]")
+            raise MissmodalError(f"data modalities [{', '.join(got)}] do not match the model's [{', '.join(expected)}]")
 
     def inputs(self, data: MultimodalData) -> tuple[list[Tensor], Tensor]:
         """Standardised per-modality float32 tensors (0 where absent) and the ``(n, M)`` bool observed mask."""
