@@ -19,6 +19,7 @@ import numpy as np
 from ..data.multimodal import MultimodalData
 from ..errors import MissmodalError
 from .metrics import bootstrap_counts, cross_fitted_metrics, percentile_interval
+from ._threads import single_threaded
 from .pid import PID, BatchPID, alphabet_size, discrete_pid
 from .predictors import PREDICTORS, cross_fitted_proba
 from .propensity import PropensityModel, always_observed_features, ipw_weights, weight_diagnostics
@@ -214,6 +215,10 @@ class Informativeness:
     # --- estimation -----------------------------------------------------------------------------------
     def fit(self, data: MultimodalData) -> "Informativeness":
         """Estimate everything on ``data`` (a :class:`~missmodal.data.MultimodalData` with a class target)."""
+        with single_threaded():
+            return self._fit(data)
+
+    def _fit(self, data: MultimodalData) -> "Informativeness":
         self._check(data)
         self.modalities_ = [data.modality_names[data.modality_index(n)] for n in (self.modalities or data.modality_names)]
         self.pair_ = None

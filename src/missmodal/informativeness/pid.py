@@ -30,7 +30,7 @@ from scipy.optimize import minimize
 from scipy.special import xlogy
 
 from ..errors import MissmodalError
-from ._threads import torch_single_thread
+from ._threads import single_threaded
 
 LOG2 = np.log(2.0)
 
@@ -369,7 +369,7 @@ class BatchPID:
         order = rng.permutation(n)
         halves = [order[: n // 2], order[n // 2:]]
         rows = []
-        with torch_single_thread():
+        with single_threaded():
             for fold in (0, 1):
                 rows += self._fold(x1, x2, probas, weight, halves[fold], halves[1 - fold], rng)
         self.batch_informations_ = np.array(rows) / LOG2

@@ -15,7 +15,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from ..errors import MissmodalError
 from ..registry import Registry
-from ._threads import torch_single_thread
+from ._threads import single_threaded
 from .metrics import PROBABILITY_FLOOR
 
 PREDICTORS = Registry("informativeness predictor")
@@ -154,7 +154,7 @@ class WeightedMLP(ValidatedPredictor):
         return self.weight_decays
 
     def _fit_candidate(self, value, x, y, w, validation):
-        with torch_single_thread():
+        with single_threaded():
             return self._train(value, x, y, w, validation)
 
     def _train(self, value, x, y, w, validation):
