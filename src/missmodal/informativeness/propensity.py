@@ -18,6 +18,7 @@ from sklearn.model_selection import train_test_split
 
 from ..data.multimodal import MultimodalData
 from ..errors import MissmodalError
+from ._threads import single_threaded
 
 PROPENSITY_METHODS = ("logistic", "boosting")
 WEIGHT_QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
@@ -104,6 +105,10 @@ class PropensityModel:
 
     def fit(self, features: np.ndarray, complete: np.ndarray) -> "PropensityModel":
         """Fit on all samples: ``features`` (n, p) always-observed variables, ``complete`` (n,) bool."""
+        with single_threaded():
+            return self._fit(features, complete)
+
+    def _fit(self, features: np.ndarray, complete: np.ndarray) -> "PropensityModel":
         if self.method not in PROPENSITY_METHODS:
             raise MissmodalError(f"propensity method must be one of {PROPENSITY_METHODS}, got {self.method!r}")
         lo, hi = self.clip
