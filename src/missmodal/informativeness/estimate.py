@@ -300,7 +300,7 @@ class Informativeness:
         if self.pair_ is not None:
             terms = self.pid_[variant]
             names = ("unique_a", "unique_b", "redundancy", "synergy", "total")
-            point["pid"] = PID(*terms[0, :4]).to_dict(*self.pair_)
+            point["pid"] = PID(*map(float, terms[0, :4])).to_dict(*self.pair_)
             bounds = {k: percentile_interval(terms[1:, j]) for j, k in enumerate(names)}
             intervals["pid"] = {"unique": {self.pair_[0]: bounds["unique_a"], self.pair_[1]: bounds["unique_b"]},
                                 **{k: bounds[k] for k in names[2:]}}
