@@ -8,7 +8,7 @@
     gains, naive vs corrected vs full data.
 Plus the run time of each estimate, and one continuous (batch) PID on 10,000 samples.
 
-Usage: python benchmarks/informativeness.py [--output benchmarks/results] [--seeds 5]
+Usage: python benchmarks/informativeness.py [--output benchmarks/results] [--seeds 5] [--markdown-only]
 """
 
 from __future__ import annotations
@@ -166,6 +166,13 @@ def markdown(results: dict, command: str) -> str:
               "| quantity | naive RMSE | corrected RMSE | corrected / naive |", "|---|---|---|---|"]
     for family, v in results["blobs"]["rmse"].items():
         lines.append(f"| {family} | {fmt(v['naive'])} | {fmt(v['corrected'])} | {fmt(v['ratio'])} |")
+    lines += ["", "By missing rate (RMSE naive / corrected):", "",
+              "| rate | auroc | information_bits | gain_bits | pid | all |", "|---|---|---|---|---|---|"]
+    for rate in BLOBS_RATES:
+        table = rmse_table([r for r in results["blobs"]["rows"] if r["rate"] == rate])
+        cells = " | ".join(f"{fmt(table[f]['naive'])} / {fmt(table[f]['corrected'])}"
+                           for f in ("auroc", "information_bits", "gain_bits", "pid", "all"))
+        lines.append(f"| {rate} | {cells} |")
     lines += ["", f"## (c) mfeat, MAR rate 0.2 on four modalities driven by {MFEAT_ALWAYS} "
               f"({results['settings']['mfeat_seeds']} seeds): RMSE to the full-data estimate", "",
               "| quantity | naive RMSE | corrected RMSE | corrected / naive |", "|---|---|---|---|"]
@@ -187,13 +194,25 @@ def markdown(results: dict, command: str) -> str:
     return "\n".join(lines)
 
 
+def write_markdown(results: dict, output: Path) -> str:
+    text = markdown(results, results["command"]) + f"\nTotal benchmark time: {results['total_seconds']:.0f} s.\n"
+    (output / "informativeness.md").write_text(text)
+    return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default="benchmarks/results")
+    parser.add_argument("--markdown-only", action="store_true",
+                        help="Re-render informativeness.md from the informativeness.json already in --output.")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--blobs-n", type=int, default=4000)
     parser.add_argument("--mfeat-seeds", type=int, default=2)
     args = parser.parse_args()
+    output = Path(args.output)
+    if args.markdown_only:
+        print(write_markdown(json.loads((output / "informativeness.json").read_text()), output))
+        return
     command = (f"python benchmarks/informativeness.py --output {args.output} --seeds {args.seeds} "
                f"--blobs-n {args.blobs_n} --mfeat-seeds {args.mfeat_seeds}")
     start = time.perf_counter()
@@ -207,12 +226,9 @@ def main() -> None:
     print(f"mfeat done ({time.perf_counter() - start:.0f} s)", flush=True)
     results["batch_pid_timing"] = time_batch_pid(10_000)
     results["total_seconds"] = time.perf_counter() - start
-    output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     (output / "informativeness.json").write_text(json.dumps(results, indent=2) + "\n")
-    text = markdown(results, command) + f"\nTotal benchmark time: {results['total_seconds']:.0f} s.\n"
-    (output / "informativeness.md").write_text(text)
-    print(text)
+    print(write_markdown(results, output))
 
 
 if __name__ == "__main__":
