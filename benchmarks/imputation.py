@@ -222,19 +222,19 @@ def write_latent_parquet(n: int, path: str, chunk: int = 100_000) -> dict:
     return {"n": n, "bytes_on_disk": os.path.getsize(path), "data_mb": n * 768 * 4 / 2**20}
 
 
-def case_streamed(path: str, k: int, batch_size: int, tol: float) -> dict:
+def case_streamed(path: str, k: int, batch_size: int, tol: float, max_iter: int) -> dict:
     """Streamed fit and imputation of a Parquet file in row batches."""
     from missmodal.impute import ClusterImputer, impute_parquet
 
     started = time.perf_counter()
-    imputer = ClusterImputer(n_clusters=k, random_state=0, tol=tol, batch_size=batch_size)
+    imputer = ClusterImputer(n_clusters=k, random_state=0, tol=tol, max_iter=max_iter, batch_size=batch_size)
     imputer.fit_parquet(path, batch_size=batch_size)
     fitted = time.perf_counter()
     out = path + ".imputed.parquet"
     counts = impute_parquet(imputer, path, out, batch_size=batch_size)
     done = time.perf_counter()
     os.remove(out)
-    return {"n": counts["rows"], "k": k, "batch_size": batch_size, "tol": tol,
+    return {"n": counts["rows"], "k": k, "batch_size": batch_size, "tol": tol, "max_iter": max_iter,
             "fit_seconds": fitted - started, "transform_seconds": done - fitted, "total_seconds": done - started,
             "n_iter": imputer.n_iter_, "peak_rss_mb": peak_rss_mb(), "data_mb": counts["rows"] * 768 * 4 / 2**20}
 
@@ -296,7 +296,7 @@ def subprocess_case(*args: str, timeout: float = 600) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def speed(sizes: list[int], streamed: int, knn_sizes: list[int], k: int, tol: float) -> dict:
+def speed(sizes: list[int], streamed: int, knn_sizes: list[int], k: int, tol: float, streamed_max_iter: int) -> dict:
     result = {"k": k, "tol": tol, "mfeat": subprocess_case("mfeat", str(k)), "gflops": subprocess_case("gflops")}
     print(result["mfeat"], result["gflops"], flush=True)
     result["in_memory"] = []
@@ -313,8 +313,9 @@ def speed(sizes: list[int], streamed: int, knn_sizes: list[int], k: int, tol: fl
         with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as folder:
             path = os.path.join(folder, "latent.parquet")
             result["streamed_data"] = subprocess_case("write-latent", str(streamed), path)
-            result["streamed"] = subprocess_case("streamed", path, str(k), "65536", str(tol), timeout=1800)
-            print(result["streamed"], flush=True)
+            result["streamed_runs"] = [subprocess_case("streamed", path, str(k), "65536", str(tol), str(streamed_max_iter),
+                                                 timeout=1800)]
+            print(result["streamed_runs"], flush=True)
     return result
 
 
@@ -356,12 +357,16 @@ def report(path_md: Path) -> None:
         for c in s["in_memory"]:
             lines.append(f"| cluster, in memory | {c['n']} | {c['fit_seconds']:.1f} | {c['transform_seconds']:.1f} | "
                          f"{c['total_seconds']:.1f} | {c['n_iter']} | {c['peak_rss_mb']:.0f} | {c['data_mb']:.0f} |")
-        if "streamed" in s:
-            c = s["streamed"]
-            lines.append(f"| cluster, streamed Parquet (batch {c['batch_size']}) | {c['n']} | {c['fit_seconds']:.1f} | "
-                         f"{c['transform_seconds']:.1f} | {c['total_seconds']:.1f} | {c['n_iter']} | "
+        for c in s.get("streamed_runs", []):
+            if "error" in c:
+                lines.append(f"| cluster, streamed Parquet, max_iter {c['max_iter']} | {s['streamed_data']['n']} | "
+                             f"{c['error']} | | | | | {s['streamed_data']['data_mb']:.0f} |")
+                continue
+            lines.append(f"| cluster, streamed Parquet (batch {c['batch_size']}, max_iter {c['max_iter']}) | {c['n']} | "
+                         f"{c['fit_seconds']:.1f} | {c['transform_seconds']:.1f} | {c['total_seconds']:.1f} | {c['n_iter']} | "
                          f"{c['peak_rss_mb']:.0f} | {c['data_mb']:.0f} |")
         lines.append("")
+        lines += [f"- {note}" for note in s.get("notes", [])]
         ours = {c["n"]: c["total_seconds"] for c in s["in_memory"]}
         for c in s["sklearn_knn"]:
             if "error" in c:
@@ -403,6 +408,7 @@ def main() -> None:
     s.add_argument("--knn-sizes", type=int, nargs="+", default=[5_000])
     s.add_argument("--k", type=int, default=64)
     s.add_argument("--tol", type=float, default=1e-2, help="ClusterImputer tol (share of rows changing cluster)")
+    s.add_argument("--streamed-max-iter", type=int, default=100, help="Lloyd passes cap of the streamed case")
     c = sub.add_parser("case")
     c.add_argument("name")
     c.add_argument("args", nargs="*")
@@ -414,7 +420,7 @@ def main() -> None:
         cases = {"memory": lambda n, k, tol: case_in_memory(int(n), int(k), float(tol)), "sklearn-knn": lambda n: case_sklearn_knn(int(n)),
                  "sklearn-iterative": lambda n: case_sklearn_iterative_estimate(int(n)),
                  "write-latent": lambda n, p: write_latent_parquet(int(n), p),
-                 "streamed": lambda p, k, b, tol: case_streamed(p, int(k), int(b), float(tol)),
+                 "streamed": lambda p, k, b, tol, it: case_streamed(p, int(k), int(b), float(tol), int(it)),
                  "gflops": case_gflops, "mfeat": lambda k: case_mfeat_timing(int(k))}
         print(json.dumps(cases[args.name](*args.args)))
         return
@@ -422,7 +428,7 @@ def main() -> None:
     if args.part == "quality":
         payload = quality(args.seeds, args.scenarios, args.methods)
     elif args.part == "speed":
-        payload = speed(args.sizes, args.streamed, args.knn_sizes, args.k, args.tol)
+        payload = speed(args.sizes, args.streamed, args.knn_sizes, args.k, args.tol, args.streamed_max_iter)
     else:
         report(RESULTS / "imputation.md")
         return
