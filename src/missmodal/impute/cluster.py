@@ -156,7 +156,7 @@ class ClusterImputer(BaseImputer):
     >>> from missmodal.impute import ClusterImputer
     >>> X = np.array([[0., 0., 1.], [0., np.nan, np.nan], [5., 5., 6.], [np.nan, 5., 6.]])
     >>> imputer = ClusterImputer(n_clusters=2, modalities=[1, 2], random_state=0).fit(X)
-    >>> imputer.transform(X)
+    >>> imputer.transform(X).round(4)
     array([[0., 0., 1.],
            [0., 0., 1.],
            [5., 5., 6.],
@@ -182,8 +182,8 @@ class ClusterImputer(BaseImputer):
 
     # --- fitting ------------------------------------------------------------------------------------
     def _fit(self, X: np.ndarray, observed: np.ndarray) -> None:
-        rank, world_size = world(self.distributed)
-        self._fit_rows(ArrayRows(X, observed, self._check_batch_size(), rank, world_size, self.distributed))
+        rank, _ = world(self.distributed)
+        self._fit_rows(ArrayRows(X, observed, self._check_batch_size(), rank, self.distributed))
 
     def fit_parquet(self, path: str | os.PathLike, batch_size: int | None = None) -> "ClusterImputer":
         """Fit on a Parquet file (missmodal layout) streamed in row batches; memory does not grow with n.
@@ -223,10 +223,9 @@ class ClusterImputer(BaseImputer):
                 raise MissmodalError(f"init_size must be an int >= n_clusters ({k}), got {self.init_size!r}")
 
     def _fit_rows(self, source: ArrayRows | ParquetRows) -> None:
-        n_total, widths = source.n_total, self.widths_
+        n_total = source.n_total
         self._check_params(n_total)
         device = resolve_device(self.device)
-        geometry = BlockGeometry(widths, device)
         random_state = check_random_state(self.random_state)
         if isinstance(self.init, str):
             init_size = min(int(self.init_size), n_total)
@@ -237,6 +236,7 @@ class ClusterImputer(BaseImputer):
         moments, sample_x, sample_o = self._first_pass(source, sample)
         self.mean_, self.scale_ = moments.mean_scale()
         self._set_normaliser(device)
+        geometry = self._geometry
         if isinstance(self.init, str):
             z, o = self._normalise(torch.from_numpy(sample_x).to(device), torch.from_numpy(sample_o).to(device))
             centers, has = self._kmeans_plus_plus(z, o.to(torch.float32), geometry, random_state)

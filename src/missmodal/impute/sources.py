@@ -26,8 +26,7 @@ from .parallel import all_gather_concat
 class ArrayRows:
     """Rows of an in-memory ``(n, D)`` array and its ``(n, M)`` observed mask, in batches."""
 
-    def __init__(self, X: np.ndarray, observed: np.ndarray, batch_size: int, rank: int = 0, world_size: int = 1,
-                 distributed: bool = False):
+    def __init__(self, X: np.ndarray, observed: np.ndarray, batch_size: int, rank: int = 0, distributed: bool = False):
         self.X, self.observed, self.batch_size = X, observed, batch_size
         sizes = all_gather_concat(distributed, np.array([X.shape[0]], dtype=np.int64))[0]
         self.offset = int(sizes[:rank].sum())
