@@ -319,6 +319,11 @@ def report(command: str) -> None:
         gap = values("remind+group-dro", "overall").mean() - values("attention+erm", "overall").mean()
         lines.append(f"- Target: overall accuracy within one point of attention+erm: {gap:+.3f}, "
                      f"{'met' if abs(gap) <= 0.01 else '**missed**'}.")
+        warmup = tail["epochs"] // 4
+        in_warmup = [r for r in tail["rows"] if r["dro"] and r["best_epoch"] <= warmup]
+        lines.append(f"- {len(in_warmup)} of {sum(1 for r in tail['rows'] if r['dro'])} group DRO runs selected an epoch "
+                     f"of the ERM warm-up (epoch <= {warmup}) by mean validation accuracy, so group DRO did not shape "
+                     "those models.")
         worst = sorted({r["worst_group_name"] for r in tail["rows"]})
         lines += [f"- Worst groups observed: {', '.join(worst)}.", ""]
     if speed_path.exists():
