@@ -38,8 +38,8 @@ def summarise(cells: list[dict]) -> dict:
     for (dataset, scenario), group in by_setting(cells).items():
         first = group[0]["result"]["estimate"]
         row = {"dataset": dataset, "scenario": scenario, "seeds": len(group),
-               "correction_applies": first.get("diagnostics", {}).get("correction_applies"),
-               "diagnostics": first.get("diagnostics"), "quantities": {}, "rmse_to_oracle": {}}
+               "correction": first.get("correction"), "diagnostics": first.get("diagnostics"),
+               "ranking": first.get("ranking"), "quantities": {}, "rmse_to_oracle": {}}
         for quantity in QUANTITIES:
             keys = list(_values(first, "naive", quantity))
             table = {}
@@ -107,9 +107,10 @@ def report(page, summary: dict, cells: list[dict]) -> None:
     for (dataset, scenario), group in by_setting(cells).items():
         row = next(r for r in summary["rows"] if r["dataset"] == dataset and r["scenario"] == scenario)
         page.heading(f"{dataset} — {scenario}", level=3)
-        if row["correction_applies"] is False:
-            page.paragraph("Nothing is always observed here, so the IPW correction cannot apply (MCAR is assumed); "
-                           "the corrected numbers equal the naive ones.", note=True)
+        correction = row.get("correction") or {}
+        if correction.get("status") != "applied" or correction.get("warning"):
+            page.paragraph(f"Correction {correction.get('status')}: {correction.get('message', '')} {correction.get('warning', '')}".strip(),
+                           note=True)
         page.figure(informativeness_figure(group[0]["result"]["estimate"]), "Naive vs corrected with bootstrap intervals (first seed)")
         if any(s["oracle"]["mean"] is not None for s in row["quantities"].get("gain_bits", {}).values()):
             page.figure(figure(row, "gain_bits"), "Gain of each modality given the rest: naive, corrected, oracle")
