@@ -13,6 +13,10 @@ class DataFormatError(MissmodalError):
     """A file or array does not follow the documented data layout."""
 
 
+class InsufficientDataError(MissmodalError):
+    """Valid input with too few samples (overall, per class or per group) for the estimate asked for."""
+
+
 class UnknownNameError(MissmodalError, KeyError):
     """A name (dataset, method, model, modality) is not registered."""
 

@@ -87,3 +87,13 @@ def test_natural_missingness_has_no_oracle(tmp_path):
     assert results["imputation"]["rows"][0]["scenario"] == "natural"
     assert results["imputation"]["rows"][0]["reconstruction_error"]["mean"] is None
     assert "natural missingness" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_informativeness_with_too_few_complete_cases_is_skipped_with_its_reason(tmp_path):
+    config = small_config(sections=["informativeness"], scenarios=[{"name": "mcar60", "mechanism": "mcar", "rate": 0.6}])
+    results = run_bench(config, tmp_path)
+    assert results["cells"]["failed"] == []
+    skipped = results["informativeness"]["skipped"]
+    assert len(skipped) == 1 and "too few complete cases" in skipped[0]["reason"]
+    assert results["informativeness"]["rows"] == []
+    assert "too few complete cases" in (tmp_path / "report.html").read_text()

@@ -22,6 +22,17 @@ def test_multiclass_metrics_from_probabilities():
     assert result["auroc"] is not None
 
 
+def test_balanced_accuracy_of_a_group_lacking_a_class_counts_only_present_classes():
+    import warnings
+
+    y = np.array([0, 0, 0, 1])  # class 2 is absent from this group but predicted once
+    proba = np.eye(3)[[0, 0, 2, 1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = classification_metrics(y, proba, "multiclass")
+    assert result["balanced_accuracy"] == pytest.approx((2 / 3 + 1) / 2)
+
+
 def test_binary_auroc_of_perfect_ranking_is_one():
     assert classification_metrics(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.7, 0.9]), "binary")["auroc"] == 1.0
 

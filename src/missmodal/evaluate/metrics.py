@@ -8,7 +8,7 @@ is not reported). For multi-label, F1 is computed on the 2-D label matrix (never
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
+from sklearn.metrics import f1_score, roc_auc_score
 
 from ..errors import MissmodalError
 
@@ -55,6 +55,15 @@ def auroc(y_true: np.ndarray, y_score: np.ndarray, task: str, classes: np.ndarra
     return _one_vs_rest_auroc(indicators, y_score)
 
 
+def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean recall over the classes present in ``y_true``: ``(1/|C|) Σ_c P(ŷ = c | y = c)``.
+
+    Small groups often lack some classes; predictions of absent classes count as errors of the present ones.
+    """
+    classes = np.unique(y_true)
+    return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in classes]))
+
+
 def classification_metrics(y_true, y_score, task: str, classes=None) -> dict[str, float | None]:
     """accuracy, balanced_accuracy, f1_micro, f1_macro, auroc of one subset (multi-label accuracy is exact match)."""
     y_true = np.asarray(y_true)
@@ -72,7 +81,7 @@ def classification_metrics(y_true, y_score, task: str, classes=None) -> dict[str
         labels = np.unique(np.concatenate([y_true, y_pred]))
         result = {
             "accuracy": float(np.mean(y_true == y_pred)),
-            "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+            "balanced_accuracy": balanced_accuracy(y_true, y_pred),
             "f1_micro": float(f1_score(y_true, y_pred, average="micro", labels=labels, zero_division=0)),
             "f1_macro": float(f1_score(y_true, y_pred, average="macro", labels=labels, zero_division=0)),
         }

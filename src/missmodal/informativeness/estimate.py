@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..data.multimodal import MultimodalData
-from ..errors import MissmodalError
+from ..errors import InsufficientDataError, MissmodalError
 from .metrics import bootstrap_counts, cross_fitted_metrics, percentile_interval
 from ._threads import single_threaded
 from .pid import PID, BatchPID, alphabet_size, discrete_pid
@@ -226,9 +226,13 @@ class Informativeness:
         self.complete_ = data.observed[:, [data.modality_index(n) for n in self.modalities_]].all(axis=1)
         n_complete = int(self.complete_.sum())
         self.classes_, y = np.unique(data.target[self.complete_], return_inverse=True)
-        if n_complete < 10 * self.n_folds or len(self.classes_) < 2:
-            raise MissmodalError(f"only {n_complete} complete cases with {len(self.classes_)} classes: too few to estimate "
-                                 f"informativeness of {'+'.join(self.modalities_)}")
+        smallest_class = int(np.bincount(y).min()) if n_complete else 0
+        if n_complete < 10 * self.n_folds or len(self.classes_) < 2 or smallest_class < self.n_folds:
+            raise InsufficientDataError(
+                f"only {n_complete} of {data.n_samples} samples have all of {'+'.join(self.modalities_)} observed "
+                f"({len(self.classes_)} classes, the smallest with {smallest_class}): too few complete cases to estimate "
+                f"informativeness (need at least {10 * self.n_folds}, and {self.n_folds} per class); study fewer "
+                "modalities (--modalities, or modalities=[...] in Python)")
         self.timings_: dict[str, float] = {}
         self._fit_weights(data)
         counts = bootstrap_counts(n_complete, self.n_bootstrap, self.seed)

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from ..errors import MissmodalError
+from ..errors import InsufficientDataError, MissmodalError
 from ..registry import Registry
 from ._threads import single_threaded
 from .metrics import PROBABILITY_FLOOR
@@ -212,7 +212,7 @@ def cross_fitted_proba(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray |
     n_classes = int(n_classes or y.max() + 1)
     min_class = np.bincount(y, minlength=n_classes)[np.bincount(y, minlength=n_classes) > 0].min()
     if min_class < n_folds:
-        raise MissmodalError(f"a class has only {min_class} complete samples; need at least n_folds={n_folds}")
+        raise InsufficientDataError(f"a class has only {min_class} complete samples; need at least n_folds={n_folds}")
     proba = np.zeros((len(y), n_classes))
     fold_of = np.zeros(len(y), dtype=np.int64)
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)

@@ -17,7 +17,7 @@ from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from ..data.multimodal import MultimodalData
-from ..errors import MissmodalError
+from ..errors import InsufficientDataError, MissmodalError
 from ._threads import single_threaded
 
 PROPENSITY_METHODS = ("logistic", "boosting")
@@ -119,7 +119,7 @@ class PropensityModel:
         if x.ndim != 2 or x.shape[1] == 0 or len(x) != len(y):
             raise MissmodalError("propensity features must be a non-empty (n, p) matrix with one row per sample")
         if min(y.sum(), len(y) - y.sum()) < 10:
-            raise MissmodalError(f"propensity needs at least 10 complete and 10 incomplete samples, got {y.sum()} and {len(y) - y.sum()}")
+            raise InsufficientDataError(f"propensity needs at least 10 complete and 10 incomplete samples, got {y.sum()} and {len(y) - y.sum()}")
         train, val = train_test_split(np.arange(len(y)), test_size=self.validation_fraction, stratify=y, random_state=self.seed)
         if self.method == "logistic":
             scores = {}

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ...errors import InsufficientDataError
 from ...informativeness import informativeness_report
-from ..scenarios import Prepared
+from ..scenarios import Prepared, dataset_label
 from .common import by_setting, cell_spec, fmt, mean_std
 
 QUANTITIES = ("information_bits", "gain_bits")
@@ -19,8 +20,14 @@ def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
 
 
 def run(spec: dict, prepared: Prepared) -> dict:
+    """Naive and corrected estimates (and the full-data oracle); ``{"skipped": reason}`` when the scenario leaves
+    too few complete cases to estimate anything (e.g. 6 modalities each missing at 50%: ~1.6% complete)."""
     options = dict(spec["options"])
-    result = {"estimate": informativeness_report(prepared.data, seed=spec["seed"], **options), "oracle": None}
+    try:
+        estimate = informativeness_report(prepared.data, seed=spec["seed"], **options)
+    except InsufficientDataError as error:
+        return {"skipped": str(error)}
+    result = {"estimate": estimate, "oracle": None}
     if prepared.has_oracle:
         options["bootstrap"] = 0
         result["oracle"] = informativeness_report(prepared.full, seed=spec["seed"], **options)
@@ -33,9 +40,19 @@ def _values(report: dict | None, estimate: str, quantity: str) -> dict[str, floa
     return {k: v for k, v in (report[estimate].get(quantity) or {}).items() if v is not None}
 
 
+def _skipped(cells: list[dict]) -> list[dict]:
+    return [{"dataset": dataset_label(c["spec"]["dataset"]), "scenario": c["spec"]["scenario"]["name"],
+             "seed": c["spec"]["seed"], "reason": c["result"]["skipped"]}
+            for c in cells if "skipped" in c.get("result", {})]
+
+
+def _estimated(cells: list[dict]) -> list[dict]:
+    return [c for c in cells if "estimate" in c.get("result", {})]
+
+
 def summarise(cells: list[dict]) -> dict:
     rows = []
-    for (dataset, scenario), group in by_setting(cells).items():
+    for (dataset, scenario), group in by_setting(_estimated(cells)).items():
         first = group[0]["result"]["estimate"]
         row = {"dataset": dataset, "scenario": scenario, "seeds": len(group),
                "correction": first.get("correction"), "diagnostics": first.get("diagnostics"),
@@ -56,7 +73,7 @@ def summarise(cells: list[dict]) -> dict:
                 errors = [(a - b) ** 2 for a, b in errors if a is not None and b is not None]
                 row["rmse_to_oracle"].setdefault(quantity, {})[estimate] = float(np.sqrt(np.mean(errors))) if errors else None
         rows.append(row)
-    return {"rows": rows}
+    return {"rows": rows, "skipped": _skipped(cells)}
 
 
 def markdown(summary: dict) -> list[str]:
@@ -70,7 +87,8 @@ def markdown(summary: dict) -> list[str]:
         for key, stats in row["quantities"].get("gain_bits", {}).items():
             lines.append(f"| {key} | {fmt(stats['naive'])} | {fmt(stats['corrected'])} | {fmt(stats['oracle'])} |")
         lines.append("")
-    return lines
+    lines += [f"- skipped {s['dataset']}/{s['scenario']} seed {s['seed']}: {s['reason']}" for s in summary.get("skipped", [])]
+    return lines + [""] if summary.get("skipped") else lines
 
 
 def figure(row: dict, quantity: str):
@@ -104,7 +122,10 @@ def report(page, summary: dict, cells: list[dict]) -> None:
     page.paragraph("Complete-case (naive) estimates measure the wrong population when missingness depends on what is observed; "
                    "inverse probability weighting (corrected) targets the full population. Where the complete data is known, "
                    "the full-data estimate (oracle) is shown beside them.")
-    for (dataset, scenario), group in by_setting(cells).items():
+    for skipped in summary.get("skipped", []):
+        page.paragraph(f"{skipped['dataset']} — {skipped['scenario']} (seed {skipped['seed']}): not estimated, {skipped['reason']}.",
+                       note=True)
+    for (dataset, scenario), group in by_setting(_estimated(cells)).items():
         row = next(r for r in summary["rows"] if r["dataset"] == dataset and r["scenario"] == scenario)
         page.heading(f"{dataset} — {scenario}", level=3)
         correction = row.get("correction") or {}
