@@ -96,3 +96,16 @@ def test_bad_rate_is_named():
         simulate_missingness(_data(), "mcar", rate=1.2)
     with pytest.raises(MissmodalError, match="unknown missingness mechanism"):
         simulate_missingness(_data(), "sometimes")
+
+
+@pytest.mark.parametrize("mechanism, params", [("mcar", {"rate": 0.6}), ("mar", {"rate": 0.6}), ("zipf", {})])
+def test_simulating_on_data_with_gaps_keeps_one_modality_per_sample(mechanism, params):
+    rng = np.random.default_rng(0)
+    observed = np.ones((2000, 3), bool)
+    observed[:, 1] = rng.random(2000) < 0.5  # m1 already missing in about half the rows
+    data = MultimodalData({f"m{i}": rng.normal(size=(2000, 2)) for i in range(3)}, observed=observed,
+                          covariates=rng.normal(size=(2000, 1)))
+    result = simulate_missingness(data, mechanism, seed=0, **params)
+    assert result.observed.any(axis=1).all()
+    assert not (result.observed & ~observed).any()  # existing gaps stay gaps
+    assert result.metadata["missingness"]["params"]["restored_rows"] > 0

@@ -247,6 +247,10 @@ def observe_with_probability(data: MultimodalData, p_observed: np.ndarray, seed:
 def simulate_missingness(data: MultimodalData, mechanism: str, seed: int = 0, **params: Any) -> MultimodalData:
     """Apply a registered mechanism and return the data with the new mask (existing gaps stay gaps).
 
+    Unless the mechanism was told ``at_least_one=False`` (``custom`` is told so by default), a sample that the
+    new mask and its existing gaps together would leave with no modality keeps one of its observed modalities,
+    drawn uniformly (seeded); their number is recorded as ``params["restored_rows"]``.
+
     Examples
     --------
     >>> from missmodal.data import load_dataset, simulate_missingness
@@ -258,9 +262,31 @@ def simulate_missingness(data: MultimodalData, mechanism: str, seed: int = 0, **
         mask, recorded = observe_with_probability(data, seed=seed, **params)
     else:
         mask, recorded = SIMULATORS.get(mechanism)(data, seed=seed, **params)
-    result = data.with_observed(mask & data.observed)
+    combined = mask & data.observed
+    if params.get("at_least_one", mechanism != "custom"):
+        combined, restored = _keep_one_observed(combined, data.observed, seed)
+        if restored:
+            recorded = {**recorded, "restored_rows": restored}
+    result = data.with_observed(combined)
     result.metadata["missingness"] = {
         "mechanism": mechanism, "seed": seed, "params": recorded,
         "missing_rate": (1 - result.observed.mean(axis=0)).round(6).tolist(),
     }
     return result
+
+
+def _keep_one_observed(mask: np.ndarray, original: np.ndarray, seed: int) -> tuple[np.ndarray, int]:
+    """Give back one originally observed modality (seeded, uniform) to rows the new mask left empty.
+
+    A simulator keeps one modality per sample of its own mask; on data that already has gaps, the new mask
+    combined with the old one can still hide everything (the kept modality was already missing).
+    Returns the repaired mask and the number of rows repaired.
+    """
+    empty = np.flatnonzero(~mask.any(axis=1) & original.any(axis=1))
+    if not empty.size:
+        return mask, 0
+    rng = np.random.default_rng([seed, 1])
+    mask = mask.copy()
+    for row in empty:
+        mask[row, rng.choice(np.flatnonzero(original[row]))] = True
+    return mask, int(empty.size)
