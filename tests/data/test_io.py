@@ -148,3 +148,36 @@ def test_column_blocks_are_read_as_modalities(tmp_path):
 def test_npz_without_pickles(tmp_path, tiny_data):
     write_data(tiny_data, tmp_path / "d.npz")
     assert _equal(read_data(tmp_path / "d.npz"), tiny_data)
+
+
+def _npz(tmp_path, name="bad.npz", **arrays):
+    path = tmp_path / name
+    np.savez(path, **arrays)
+    return path
+
+
+def test_npz_observed_mask_of_wrong_shape_is_named(tmp_path):
+    path = _npz(tmp_path, **{"modality:a": np.ones((4, 2)), "modality:b": np.ones((4, 1))},
+                observed=np.ones((4, 1), bool))
+    with pytest.raises(DataFormatError, match=r"bad\.npz: observed mask must have shape \(4, 2\)"):
+        read_data(path)
+
+
+def test_npz_object_array_is_refused_with_file_and_array_named(tmp_path):
+    path = _npz(tmp_path, **{"modality:a": np.array([[1.0, 2.0], [3.0]], dtype=object)})
+    with pytest.raises(DataFormatError, match=r"bad\.npz, array 'modality:a': unreadable"):
+        read_data(path)
+
+
+def test_npz_nan_in_observed_embedding_names_file_modality_and_row(tmp_path):
+    values = np.ones((4, 2))
+    values[2, 1] = np.nan
+    path = _npz(tmp_path, **{"modality:a": values, "modality:b": np.ones((4, 1))}, observed=np.ones((4, 2), bool))
+    with pytest.raises(DataFormatError, match=r"bad\.npz: modality 'a', row 2: NaN or inf"):
+        read_data(path)
+
+
+def test_npz_modalities_with_different_row_counts_name_the_file(tmp_path):
+    path = _npz(tmp_path, **{"modality:a": np.ones((4, 2)), "modality:b": np.ones((3, 1))})
+    with pytest.raises(DataFormatError, match=r"bad\.npz: modality 'b' has 3 rows, expected 4"):
+        read_data(path)

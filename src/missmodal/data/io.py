@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .._atomic import atomic_path
-from ..errors import DataFormatError
+from ..errors import DataFormatError, MissmodalError
 from .arrow import _jsonable, data_to_table, infer_roles, table_to_data
 from .multimodal import MultimodalData
 
@@ -178,7 +178,12 @@ def write_npz(data: MultimodalData, path: str | os.PathLike) -> Path:
 
 
 def read_npz(path: str | os.PathLike) -> MultimodalData:
-    """Read a ``.npz`` written by :func:`write_npz` (or by hand with the same keys); never unpickles."""
+    """Read a ``.npz`` written by :func:`write_npz` (or by hand with the same keys); never unpickles.
+
+    Keys: ``modality:<name>`` arrays of shape (n, d_m), optional ``modality_names`` (their order),
+    ``observed`` (n, M), ``target``, ``covariates`` with ``covariate_names``, ``ids`` and ``info`` (JSON).
+    Every error names the file and, where it applies, the array and row.
+    """
     path = Path(path)
     if not path.exists():
         raise DataFormatError(f"{path}: no such file")
@@ -186,37 +191,66 @@ def read_npz(path: str | os.PathLike) -> MultimodalData:
         archive = np.load(path, allow_pickle=False)
     except (ValueError, OSError) as error:
         raise DataFormatError(f"{path}: not a readable .npz file ({error})") from None
+    if not hasattr(archive, "files"):
+        raise DataFormatError(f"{path}: a single .npy array, expected a .npz archive of named arrays")
     with archive:
-        keys = set(archive.files)
-        if "modality_names" in keys:
-            names = [str(n) for n in archive["modality_names"]]
-        else:
-            names = [k[len(NPZ_MODALITY_PREFIX):] for k in archive.files if k.startswith(NPZ_MODALITY_PREFIX)]
-        if not names:
-            raise DataFormatError(f"{path}: no arrays named '{NPZ_MODALITY_PREFIX}<name>'")
-        modalities = {}
-        for name in names:
-            key = f"{NPZ_MODALITY_PREFIX}{name}"
-            if key not in keys:
-                raise DataFormatError(f"{path}: array {key!r} not found")
-            modalities[name] = archive[key]
-        observed = archive["observed"] if "observed" in keys else None
-        if observed is not None:
-            for m, name in enumerate(names):
-                values = modalities[name]
-                bad = observed[:, m] & ~np.isfinite(values).all(axis=1)
-                if bad.any():
-                    raise DataFormatError(f"{path}, array {name!r}, row {int(np.flatnonzero(bad)[0])}: "
-                                          "NaN or inf inside an observed embedding")
-        info = json.loads(str(archive["info"])) if "info" in keys else {}
+        arrays = _npz_arrays(archive, path)
+    try:
         data = MultimodalData(
-            modalities, observed=observed, target=archive["target"] if "target" in keys else None,
-            covariates=archive["covariates"] if "covariates" in keys else None,
-            covariate_names=[str(c) for c in archive["covariate_names"]] if "covariate_names" in keys else None,
-            ids=archive["ids"] if "ids" in keys else None, task=info.get("task"), metadata=info.get("metadata", {}),
+            arrays["modalities"], observed=arrays.get("observed"), target=arrays.get("target"),
+            covariates=arrays.get("covariates"), covariate_names=arrays.get("covariate_names"),
+            ids=arrays.get("ids"), task=arrays["info"].get("task"), metadata=arrays["info"].get("metadata", {}),
         )
+    except MissmodalError as error:
+        raise DataFormatError(f"{path}: {error}") from None
     empty = ~data.observed.any(axis=1)
     if empty.any():
         raise DataFormatError(f"{path}, row {int(np.flatnonzero(empty)[0])}: sample has no modality observed")
     _check_every_modality_observed(data, str(path))
     return data
+
+
+def _npz_array(archive, key: str, path: Path) -> np.ndarray:
+    """One array of an open archive; object (pickled) arrays are refused with the file and key named."""
+    try:
+        return archive[key]
+    except (ValueError, OSError) as error:
+        raise DataFormatError(f"{path}, array {key!r}: unreadable ({str(error).splitlines()[0]})") from None
+
+
+def _npz_arrays(archive, path: Path) -> dict:
+    """The modality arrays and optional fields of an open ``.npz`` archive (values are checked by the caller)."""
+    keys = set(archive.files)
+    if "modality_names" in keys:
+        names = [str(n) for n in _npz_array(archive, "modality_names", path).reshape(-1)]
+    else:
+        names = [k[len(NPZ_MODALITY_PREFIX):] for k in archive.files if k.startswith(NPZ_MODALITY_PREFIX)]
+    if not names:
+        raise DataFormatError(f"{path}: no arrays named '{NPZ_MODALITY_PREFIX}<name>'")
+    modalities = {}
+    for name in names:
+        key = f"{NPZ_MODALITY_PREFIX}{name}"
+        if key not in keys:
+            raise DataFormatError(f"{path}: array {key!r} not found")
+        modalities[name] = _npz_array(archive, key, path)
+        if modalities[name].dtype.kind not in "biuf":
+            raise DataFormatError(f"{path}, array {key!r}: dtype {modalities[name].dtype} is not numeric")
+    arrays: dict = {"modalities": modalities}
+    for key in ("observed", "target", "covariates", "ids"):
+        if key in keys:
+            arrays[key] = _npz_array(archive, key, path)
+    if "covariate_names" in keys:
+        arrays["covariate_names"] = [str(c) for c in _npz_array(archive, "covariate_names", path)]
+    arrays["info"] = _npz_info(archive, path) if "info" in keys else {}
+    return arrays
+
+
+def _npz_info(archive, path: Path) -> dict:
+    """The JSON ``info`` entry (task and metadata) of an archive."""
+    try:
+        info = json.loads(str(_npz_array(archive, "info", path)))
+    except json.JSONDecodeError as error:
+        raise DataFormatError(f"{path}, array 'info': not JSON ({error})") from None
+    if not isinstance(info, dict):
+        raise DataFormatError(f"{path}, array 'info': expected a JSON object, got {type(info).__name__}")
+    return info
