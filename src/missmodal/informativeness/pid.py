@@ -252,21 +252,25 @@ def _coupling_network(in_dims: tuple[int, int], n_classes: int, embed_dim: int, 
 
 def _batch_informations(log_kernel, r, c, n_iter: int):
     """Sinkhorn-project ``exp(log_kernel)`` (ky, m, m) onto row sums ``r`` (m, ky) and column sums ``c``
-    (m, ky) per label; return ``(I(Y;X1), I(Y;X2), I_q(Y;X1,X2))`` in nats of the batch atoms."""
+    (m, ky) per label; return ``(I(Y;X1), I(Y;X2), I_q(Y;X1,X2))`` in nats of the batch atoms.
+
+    The scalings are iterated in the log domain (``log u = log r - logsumexp(log K + log v)``): with many
+    classes and confident classifiers the marginals reach 1e-12 and the kernel spans e^-80, where the plain
+    iteration underflows in float32 and its gradient turns NaN.
+    """
     torch = _torch()
     log_kernel = log_kernel - log_kernel.amax(dim=(1, 2), keepdim=True).detach()
-    kernel = torch.exp(log_kernel)
-    rows, columns = r.T, c.T  # (ky, m)
-    v = torch.ones_like(columns)
+    log_rows, log_columns = torch.log(r.T), torch.log(c.T)  # (ky, m)
+    log_v = torch.zeros_like(log_columns)
     for _ in range(n_iter):
-        u = rows / (kernel @ v[:, :, None])[:, :, 0]
-        v = columns / (kernel.transpose(1, 2) @ u[:, :, None])[:, :, 0]
-    q = u[:, :, None] * kernel * v[:, None, :]
-    log_q = torch.log(u)[:, :, None] + log_kernel + torch.log(v)[:, None, :]
-    pairs = q.sum(dim=0)
+        log_u = log_rows - torch.logsumexp(log_kernel + log_v[:, None, :], dim=2)
+        log_v = log_columns - torch.logsumexp(log_kernel + log_u[:, :, None], dim=1)
+    log_q = log_u[:, :, None] + log_kernel + log_v[:, None, :]
+    q = torch.exp(log_q)
+    log_pairs = torch.logsumexp(log_q, dim=0)
     pi = r.sum(dim=0)
     h_y = -(pi * torch.log(pi)).sum()
-    i_q = h_y + (q * log_q).sum() - (pairs * torch.log(pairs)).sum()
+    i_q = h_y + (q * log_q).sum() - (torch.exp(log_pairs) * log_pairs).sum()
 
     def unimodal(marginal):
         return (marginal * (torch.log(marginal) - torch.log(marginal.sum(dim=1, keepdim=True)) - torch.log(pi))).sum()
