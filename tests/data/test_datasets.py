@@ -50,3 +50,15 @@ def test_unknown_dataset_lists_the_known_ones():
     with pytest.raises(MissmodalError, match="mfeat"):
         resolve_data("no-such-thing")
     assert {name for name, _ in list_datasets()} >= {"mfeat", "logic", "blobs", "latent"}
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("logic:n_samples=-5", "dataset 'logic': n_samples must be a positive integer, got -5"),
+    ("logic:n_samples=0", "dataset 'logic': n_samples must be a positive integer, got 0"),
+    ("blobs:n_samples=-1", "dataset 'blobs': n_samples must be a positive integer, got -1"),
+    ("logic:seed=-1", "dataset 'logic': bad parameters"),
+    ("latent:n_modalities=0", "1 <= n_modalities <= 26, got 10000 and 0"),
+])
+def test_out_of_range_dataset_options_are_input_errors(spec, message):
+    with pytest.raises(MissmodalError, match=message):
+        resolve_data(spec)

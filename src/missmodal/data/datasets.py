@@ -20,6 +20,11 @@ DEFAULT_DATASET = "mfeat"
 MFEAT_MODALITIES = ("fou", "fac", "kar", "pix", "zer", "mor")
 
 
+def _check_n_samples(dataset: str, n_samples: int) -> None:
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise MissmodalError(f"dataset {dataset!r}: n_samples must be a positive integer, got {n_samples!r}")
+
+
 @DATASETS.register("mfeat", "UCI Multiple Features: 2000 digits, 10 classes, 6 feature sets (CC BY 4.0)")
 def mfeat() -> MultimodalData:
     """UCI Multiple Features: 2000 handwritten digits, 10 classes, six feature sets as modalities.
@@ -44,6 +49,7 @@ def logic(n_samples: int = 10000, gate: str = "and", seed: int = 0) -> Multimoda
     Modalities ``x1`` and ``x2`` are (n, 1) arrays of 0/1.
     """
     gates = {"and": np.logical_and, "or": np.logical_or, "xor": np.logical_xor}
+    _check_n_samples("logic", n_samples)
     if gate not in gates:
         raise MissmodalError(f"gate must be one of {sorted(gates)}, got {gate!r}")
     rng = np.random.default_rng(seed)
@@ -66,6 +72,7 @@ def blobs(n_samples: int = 10000, unique1: float = 1 / 3, unique2: float = 1 / 3
     """
     from sklearn.datasets import make_blobs
 
+    _check_n_samples("blobs", n_samples)
     weights = np.array([unique1, unique2, shared], dtype=float)
     if (weights < 0).any() or weights.sum() <= 0:
         raise MissmodalError(f"mixture weights must be >= 0 with a positive sum, got {weights.tolist()}")
@@ -96,11 +103,11 @@ def latent(n_samples: int = 10000, n_modalities: int = 6, dim: int | list[int] =
     ``x^m = tanh(u W_m) + noise * N(0, I)`` with a random map ``W_m`` (latent_dim x d_m). Generated in
     batches, so n in the millions fits in memory as float32.
     """
+    if n_modalities < 1 or n_modalities > 26 or n_samples < 1:
+        raise MissmodalError(f"latent needs n_samples >= 1 and 1 <= n_modalities <= 26, got {n_samples} and {n_modalities}")
     dims = [dim] * n_modalities if isinstance(dim, int) else list(dim)
     if len(dims) != n_modalities or min(dims) < 1:
         raise MissmodalError(f"dim must be a positive int or a list of {n_modalities} positive ints, got {dim}")
-    if n_modalities < 1 or n_modalities > 26 or n_samples < 1:
-        raise MissmodalError("latent needs n_samples >= 1 and 1 <= n_modalities <= 26")
     rng = np.random.default_rng(seed)
     centres = rng.normal(scale=2.0, size=(n_clusters, latent_dim))
     maps = [rng.normal(size=(latent_dim, d)) / np.sqrt(latent_dim) for d in dims]
@@ -122,7 +129,9 @@ def load_dataset(name: str, **params: Any) -> MultimodalData:
     """A bundled or synthetic dataset by registry name, with generator parameters as keywords."""
     try:
         return DATASETS.build(name, **params)
-    except TypeError as error:
+    except MissmodalError:
+        raise
+    except (TypeError, ValueError) as error:
         raise MissmodalError(f"dataset {name!r}: bad parameters {params} ({error})") from None
 
 
