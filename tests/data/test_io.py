@@ -181,3 +181,11 @@ def test_npz_modalities_with_different_row_counts_name_the_file(tmp_path):
     path = _npz(tmp_path, **{"modality:a": np.ones((4, 2)), "modality:b": np.ones((3, 1))})
     with pytest.raises(DataFormatError, match=r"bad\.npz: modality 'b' has 3 rows, expected 4"):
         read_data(path)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".npz"])
+def test_file_without_rows_is_refused(tmp_path, tiny_data, suffix):
+    path = tmp_path / f"empty{suffix}"
+    write_data(tiny_data.subset([]), path)
+    with pytest.raises(DataFormatError, match="no rows"):
+        read_data(path)

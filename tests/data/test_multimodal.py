@@ -40,6 +40,11 @@ def test_subset_keeps_ids_and_covariates(tiny_data):
     assert np.array_equal(part.covariates, tiny_data.covariates[[4, 1]])
 
 
+def test_subset_with_an_empty_list_gives_no_samples(tiny_data):
+    part = tiny_data.subset([])
+    assert len(part) == 0 and part.modality_names == tiny_data.modality_names
+
+
 def test_with_observed_hides_values_and_refuses_to_reveal(tiny_data):
     mask = tiny_data.observed.copy()
     mask[0, 1] = False

@@ -105,8 +105,10 @@ def _columns(roles: dict) -> list[str]:
 
 
 def _check_every_modality_observed(data: MultimodalData, source: str) -> None:
+    if not data.n_samples:
+        raise DataFormatError(f"{source}: no rows (no samples to read)")
     never = [name for m, name in enumerate(data.modality_names) if not data.observed[:, m].any()]
-    if never and data.n_samples:
+    if never:
         raise DataFormatError(f"{source}, column {never[0]!r}: modality is never observed")
 
 

@@ -222,6 +222,8 @@ class MultimodalData:
             if index.shape != (self.n_samples,):
                 raise MissmodalError(f"boolean index must have shape ({self.n_samples},), got {index.shape}")
             index = np.flatnonzero(index)
+        elif index.size == 0:
+            index = index.astype(np.intp)  # an empty list is a float array to numpy
         return self.replace(
             modalities={k: v[index] for k, v in self.modalities.items()},
             observed=self.observed[index],
