@@ -110,6 +110,15 @@ def test_weighted_metrics_match_scikit_learn(n_classes):
     assert metrics["cross_entropy"][0] * np.log(2) == pytest.approx(log_loss(y, proba, sample_weight=w))
 
 
+def test_weighted_rates_of_perfect_predictions_never_exceed_one():
+    rng = np.random.default_rng(1)  # these weights sum to an accuracy of 1 + 4e-16 without clipping
+    y = rng.integers(0, 2, 50)
+    proba = np.column_stack([1 - y, y]) * 0.98 + 0.01
+    metrics = weighted_metrics(y, proba, rng.random((3, 50)) * 3)
+    for name in ("auroc", "auprc", "accuracy"):
+        assert (metrics[name] <= 1.0).all(), name
+
+
 def test_information_is_entropy_minus_cross_entropy_and_never_negative():
     y = np.array([0, 1, 0, 1])
     perfect = weighted_metrics(y, np.eye(2)[y], np.ones(4))

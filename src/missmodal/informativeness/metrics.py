@@ -86,6 +86,8 @@ def weighted_metrics(y: np.ndarray, proba: np.ndarray, weights: np.ndarray) -> d
         warnings.simplefilter("ignore", RuntimeWarning)  # a row where no class has both outcomes: NaN
         auroc = np.nanmean(np.stack([r[0] for r in ranking]), axis=0)
         auprc = np.nanmean(np.stack([r[1] for r in ranking]), axis=0)
+    # Weighted sums round to 1 + 4e-16 on perfect predictions; keep the rates within [0, 1] (NaN stays NaN).
+    auroc, auprc, accuracy = (np.clip(v, 0.0, 1.0) for v in (auroc, auprc, accuracy))
     return {"auroc": auroc, "auprc": auprc, "accuracy": accuracy, "cross_entropy": cross_entropy,
             "entropy": entropy, "information_bits": np.maximum(entropy - cross_entropy, 0.0)}
 
