@@ -43,6 +43,7 @@ def build_results(config: BenchConfig, run: GridRun, command: str, seconds: floa
     }
     for section in config.sections:
         results[section] = section_module(section).summarise(run.of_kind(section))
+    results["findings"] = {section: section_module(section).findings(results[section]) for section in config.sections}
     return results
 
 
@@ -52,7 +53,9 @@ def write_outputs(out: str | Path, config: BenchConfig, run: GridRun, results: d
     write_json(out / "results.json", results)
     lines = ["# missmodal bench results", "", f"Command: `{results['command']}`", "",
              f"Seeds: {results['seeds']}; cells: {results['cells']['total']} ({results['cells']['computed']} computed, "
-             f"{results['cells']['cached']} from cache, {len(results['cells']['failed'])} failed); {results['seconds']:.0f} s.", ""]
+             f"{results['cells']['cached']} from cache, {len(results['cells']['failed'])} failed); {results['seconds']:.0f} s.", "",
+             "## Key findings", ""]
+    lines += [f"- {line}" for section in config.sections for line in results["findings"][section]] + [""]
     for section in config.sections:
         lines += section_module(section).markdown(results[section])
     if results["cells"]["failed"]:
@@ -61,6 +64,8 @@ def write_outputs(out: str | Path, config: BenchConfig, run: GridRun, results: d
     page = HtmlReport("missmodal benchmark report")
     page.paragraph(f"Datasets: {', '.join(dataset_label(d) for d in config.datasets)}; scenarios: "
                    f"{', '.join(s['name'] for s in config.scenarios)}; seeds: {results['seeds']}.")
+    page.heading("Key findings")
+    page.bullets([line for section in config.sections for line in results["findings"][section]])
     for label, has_oracle in results["oracle"].items():
         if not has_oracle:
             page.paragraph(f"{label} has natural missingness: there is no complete data to compare with, so full-data "

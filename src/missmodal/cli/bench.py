@@ -7,22 +7,37 @@ import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from ._common import console, status
 
 
-def _summary_lines(results: dict) -> list[str]:
-    lines = []
-    for row in results.get("imputation", {}).get("rows", []):
-        f1 = row["f1_micro"]["mean"]
-        lines.append(f"imputation  {row['dataset']}/{row['scenario']:<10} {row['method']:<12} F1-micro {f1:.3f}" if f1 is not None
-                     else f"imputation  {row['dataset']}/{row['scenario']:<10} {row['method']:<12} (failed)")
-    for row in results.get("models", {}).get("rows", []):
-        def show(stat):
-            return "–" if not stat or stat["mean"] is None else f"{stat['mean']:.3f}"
-        lines.append(f"models      {row['dataset']}/{row['scenario']:<10} {row['method']:<22} overall {show(row['accuracy'])} "
-                     f"tail {show(row['tail_accuracy'])} worst {show(row['worst_group_accuracy'])}")
-    return lines
+def _stat(stat: dict | None) -> str:
+    return "–" if not stat or stat.get("mean") is None else f"{stat['mean']:.3f}"
+
+
+def _summary_tables(results: dict) -> list[Table]:
+    """The imputer and model comparisons as rich tables (mean over seeds)."""
+    tables = []
+    rows = results.get("imputation", {}).get("rows", [])
+    if rows:
+        table = Table(title="Imputers (downstream logistic regression)")
+        for column in ("dataset/scenario", "imputer", "F1-micro", "error (σ)"):
+            table.add_column(column, justify="left" if column in ("dataset/scenario", "imputer") else "right")
+        for r in rows:
+            table.add_row(f"{r['dataset']}/{r['scenario']}", r["method"], _stat(r["f1_micro"]), _stat(r["reconstruction_error"]))
+        tables.append(table)
+    rows = results.get("models", {}).get("rows", [])
+    if rows:
+        table = Table(title="Models (accuracy; all-comb. = complete test samples under every combination)")
+        for column in ("dataset/scenario", "model+loss", "overall", "head", "tail", "worst", "all-comb.", "all-comb. worst"):
+            table.add_column(column, justify="left" if column in ("dataset/scenario", "model+loss") else "right")
+        for r in rows:
+            table.add_row(f"{r['dataset']}/{r['scenario']}", r["method"], *(_stat(r[k]) for k in (
+                "accuracy", "head_accuracy", "tail_accuracy", "worst_group_accuracy", "allcomb_accuracy", "allcomb_worst_group_accuracy")))
+        tables.append(table)
+    return tables
 
 
 @click.command("bench")
@@ -67,8 +82,12 @@ def command(data, target, config_path, out, jobs, seeds) -> None:
 
     status(f"missmodal bench: {total} cells -> {out}")
     results = run_bench(config, out, jobs=jobs, command=shlex.join(["missmodal", *sys.argv[1:]]), on_cell=on_cell)
-    for line in _summary_lines(results):
-        click.echo(line)
+    output = Console(width=max(120, Console().width))
+    for table in _summary_tables(results):
+        output.print(table)
+    output.print("Key findings:")
+    for line in (line for lines in results["findings"].values() for line in lines):
+        output.print(f"- {line}", highlight=False)
     click.echo(f"wrote {out}/results.json, {out}/results.md, {out}/report.html "
                f"({results['cells']['computed']} cells computed, {results['cells']['cached']} cached, "
                f"{len(results['cells']['failed'])} failed)")

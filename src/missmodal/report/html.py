@@ -64,6 +64,9 @@ class HtmlReport:
         css = ' class="note"' if note else ""
         self._parts.append(f"<p{css}>{html.escape(text)}</p>")
 
+    def bullets(self, items: Sequence[str]) -> None:
+        self._parts.append("<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in items) + "</ul>")
+
     def code(self, text: str) -> None:
         self._parts.append(f"<pre>{html.escape(text)}</pre>")
 

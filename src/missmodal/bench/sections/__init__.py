@@ -1,6 +1,6 @@
 """One module per report section. Each defines ``cells(config, dataset, scenario, seed)`` (the cell specs it
 needs), ``run(spec, prepared)`` (one cell's result), ``summarise(cells)`` (the section of results.json),
-``markdown(summary)`` (lines of results.md) and ``report(page, summary, cells)`` (its part of report.html).
+``findings(summary)`` (one-sentence key findings), ``markdown(summary)`` (lines of results.md) and ``report(page, summary, cells)`` (its part of report.html).
 
 Modules are imported on first use, so a grid that skips a section never loads its dependencies."""
 

@@ -28,6 +28,18 @@ def summarise(cells: list[dict]) -> dict:
             for (dataset, scenario), (cell, *_) in by_setting(cells).items()}
 
 
+def findings(summary: dict) -> list[str]:
+    """One sentence per (dataset, scenario): group structure and which modalities' missingness is predictable."""
+    lines = []
+    for key, row in summary.items():
+        flagged = [m["name"] for m in row.get("mechanism") or [] if m.get("verdict", "").startswith("predictable")]
+        evidence = (f"missingness of {', '.join(flagged)} is predictable from the observed data (not MCAR)" if flagged
+                    else "no evidence against MCAR")
+        lines.append(f"{key}: {row['n_groups']} combination groups (effective {row['effective_n_groups']:.1f}), "
+                     f"{row['complete_share']:.1%} complete, {row['n_tail_groups']} tail groups hold {row['tail_share']:.1%}; {evidence}.")
+    return lines
+
+
 def markdown(summary: dict) -> list[str]:
     lines = ["## Audit", "", "| dataset / scenario | groups | effective groups | complete | tail groups | tail share |",
              "|---|---|---|---|---|---|"]

@@ -87,6 +87,25 @@ def summarise(cells: list[dict]) -> dict:
     return {"rows": rows, "downstream_model": "standardised logistic regression on the imputed features"}
 
 
+def findings(summary: dict) -> list[str]:
+    """Per setting: the imputer with the best downstream F1 and the one with the lowest reconstruction error."""
+    lines = []
+    settings = dict.fromkeys((r["dataset"], r["scenario"]) for r in summary["rows"])
+    for dataset, scenario in settings:
+        rows = [r for r in summary["rows"] if (r["dataset"], r["scenario"]) == (dataset, scenario)]
+        scored = [r for r in rows if r["f1_micro"]["mean"] is not None]
+        if not scored:
+            continue
+        best = max(scored, key=lambda r: r["f1_micro"]["mean"])
+        text = f"{dataset}/{scenario}: best downstream F1-micro {best['method']} ({fmt(best['f1_micro'])})"
+        exact = [r for r in rows if r["reconstruction_error"]["mean"] is not None]
+        if exact:
+            closest = min(exact, key=lambda r: r["reconstruction_error"]["mean"])
+            text += f"; closest to the hidden values {closest['method']} ({fmt(closest['reconstruction_error'])} σ)"
+        lines.append(text + ".")
+    return lines
+
+
 def markdown(summary: dict) -> list[str]:
     lines = ["## Imputation (test split)", "", "| dataset / scenario | imputer | downstream F1-micro | reconstruction error (σ units) | seconds |",
              "|---|---|---|---|---|"]

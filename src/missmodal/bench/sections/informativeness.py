@@ -76,6 +76,30 @@ def summarise(cells: list[dict]) -> dict:
     return {"rows": rows, "skipped": _skipped(cells)}
 
 
+def findings(summary: dict) -> list[str]:
+    """Per setting: the modality with the largest gain given the rest, and how close naive/corrected are to the oracle."""
+    lines = []
+    for row in summary["rows"]:
+        applied = (row.get("correction") or {}).get("status") == "applied"
+        ranking = row.get("ranking") or []
+        top = ranking[0] if ranking else None
+        text = f"{row['dataset']}/{row['scenario']}: "
+        if top:
+            low, high = top["interval"] if top.get("interval") else (None, None)
+            interval = f" [{low:.3f}, {high:.3f}]" if low is not None else ""
+            text += f"largest gain given the rest ({'corrected' if applied else 'naive'}): {top['modality']} {top['gain_bits']:.3f} bits{interval}"
+        rmse = row["rmse_to_oracle"].get("information_bits", {})
+        if rmse.get("naive") is not None:
+            text += f"; RMSE of I(Y; X_S) to the full-data oracle: naive {rmse['naive']:.3f}"
+            text += f", corrected {rmse['corrected']:.3f} bits" if rmse.get("corrected") is not None else " bits"
+        if not applied:
+            text += f" (correction {(row.get('correction') or {}).get('status', 'not applied')})"
+        lines.append(text + ".")
+    lines += [f"{s['dataset']}/{s['scenario']} seed {s['seed']}: informativeness not estimated (too few complete cases)."
+              for s in summary.get("skipped", [])]
+    return lines
+
+
 def markdown(summary: dict) -> list[str]:
     lines = ["## Informativeness (bits; naive = complete cases, corrected = IPW, oracle = full data)", ""]
     for row in summary["rows"]:

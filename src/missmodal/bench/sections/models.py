@@ -76,6 +76,26 @@ def summarise(cells: list[dict]) -> dict:
     return {"rows": rows, "group_accuracy": heatmap}
 
 
+def findings(summary: dict) -> list[str]:
+    """Per setting: the best model+loss overall, and the best on the worst group (all combinations where known)."""
+    lines = []
+    settings = dict.fromkeys((r["dataset"], r["scenario"]) for r in summary["rows"])
+    for dataset, scenario in settings:
+        rows = [r for r in summary["rows"] if (r["dataset"], r["scenario"]) == (dataset, scenario) and r["accuracy"]["mean"] is not None]
+        if not rows:
+            continue
+        best = max(rows, key=lambda r: r["accuracy"]["mean"])
+        text = f"{dataset}/{scenario}: best overall accuracy {best['method']} ({fmt(best['accuracy'])})"
+        for key, label in (("allcomb_worst_group_accuracy", "all-combinations worst group"), ("worst_group_accuracy", "worst group")):
+            ranked = [r for r in rows if r[key]["mean"] is not None]
+            if ranked:
+                top = max(ranked, key=lambda r: r[key]["mean"])
+                text += f"; best {label} {top['method']} ({fmt(top[key])})"
+                break
+        lines.append(text + ".")
+    return lines
+
+
 def markdown(summary: dict) -> list[str]:
     lines = ["## Models (test split; all-combinations on complete test samples)", "",
              "| dataset / scenario | model+loss | accuracy | head | tail | worst group | all-comb. accuracy | all-comb. tail | all-comb. worst |",
