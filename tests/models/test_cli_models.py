@@ -83,3 +83,15 @@ def test_evaluate_rejects_data_with_other_modalities(trained, tmp_path):
     write_data(make_data(n=30, dims=(4, 3)), tmp_path / "other.npz")
     result = invoke("evaluate", trained / "run", tmp_path / "other.npz")
     assert result.exit_code == 2 and "do not match the model's" in result.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--width", 30], "width 30 must be divisible by heads 4"),
+    (["--dropout", 2], "dropout must be in [0, 1)"),
+    (["--patience", -1], "--patience must be >= 0"),
+])
+def test_train_rejects_bad_settings_in_one_line(trained, args, message):
+    result = invoke("train", trained / "train.npz", *args, "--epochs", 1, "--output", trained / "bad")
+    assert result.exit_code == 2, result.output
+    assert result.output.strip().splitlines()[-1].startswith(f"error: {message}")
+    assert "Traceback" not in result.output

@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from missmodal.errors import MissmodalError
 from missmodal.models import MODELS, GroupIndex, drop_modalities, group_codes_of
 
 DIMS = [4, 3, 5]
@@ -116,3 +117,43 @@ def test_late_fusion_is_a_product_of_the_present_experts():
     tokens = model.encoders(x, OBSERVED)
     expected = sum(torch.log_softmax(model.heads[m](tokens[:, m]), dim=-1) * OBSERVED[:, m : m + 1] for m in range(3))
     assert torch.allclose(model(x, OBSERVED).logits, expected)
+
+
+@pytest.mark.parametrize("name,params,message", [
+    ("attention", {"width": 30}, "width 30 must be divisible by heads 4"),
+    ("concat", {"width": 0}, "width must be an int >= 1"),
+    ("late", {"hidden": -2}, "hidden must be an int >= 1"),
+    ("remind", {"dropout": 2.0}, r"dropout must be in \[0, 1\)"),
+    ("remind", {"slots_per_expert": 0}, "slots_per_expert must be an int >= 1"),
+    ("flexmoe", {"n_experts": 2, "top_k": 3}, "top_k must be at most n_experts=2"),
+    ("attention", {"depth": -1}, "depth must be an int >= 0"),
+])
+def test_bad_architecture_parameters_are_input_errors_naming_the_parameter(name, params, message):
+    with pytest.raises(MissmodalError, match=message):
+        MODELS.build(name, dims=DIMS, out_dim=3, task="multiclass", **params)
+
+
+@pytest.mark.parametrize("name,params", [("remind", {}), ("flexmoe", {}), ("missing-token", {"per_group": True})])
+def test_group_specific_gradients_are_bitwise_reproducible_with_several_threads(name, params):
+    """Group-indexed parameters gather with index_select: the backward of ``table[index]`` accumulates
+    with threads in a varying order on CPU, which made seeded runs (and resumed ones) differ."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(4)
+    try:
+        generator = torch.Generator().manual_seed(0)
+        n = 512
+        observed = torch.rand(n, len(DIMS), generator=generator) < 0.6
+        observed[~observed.any(dim=1), 0] = True
+        x = [torch.randn(n, d, generator=generator) for d in DIMS]
+        model = MODELS.build(name, dims=DIMS, out_dim=3, task="multiclass", groups=range(1, 8), dropout=0.0, **params).eval()
+        with torch.no_grad():  # make the group-specific parameters matter
+            for parameter_name in model.group_specific_parameters():
+                model.get_parameter(parameter_name).normal_(generator=generator)
+        gradients = []
+        for _ in range(5):
+            model.zero_grad()
+            model(x, observed).logits.square().sum().backward()
+            gradients.append({k: p.grad.clone() for k, p in model.named_parameters() if p.grad is not None})
+        assert all(torch.equal(g[k], gradients[0][k]) for g in gradients[1:] for k in gradients[0])
+    finally:
+        torch.set_num_threads(before)

@@ -138,3 +138,17 @@ def test_validation_modalities_must_match_the_training_modalities(data):
     train, val = data.split((0.75, 0.25), seed=0)
     with pytest.raises(MissmodalError, match="do not match the model's"):
         Trainer("attention", TrainConfig(epochs=1)).fit(train, val.select_modalities(["m0", "m1"]))
+
+
+@pytest.mark.parametrize("patience", [0, -1])
+def test_patience_below_one_epoch_is_an_input_error(patience):
+    with pytest.raises(MissmodalError, match="patience must be >= 1"):
+        TrainConfig(patience=patience)
+
+
+def test_an_unknown_validation_class_is_named_in_a_short_message():
+    train = make_data(n=60)
+    val = make_data(n=20, seed=1)
+    val = val.replace(target=np.where(val.target == 2, 7, val.target))
+    with pytest.raises(MissmodalError, match=r"class 7 not seen in training \(3 classes: 0, 1, 2\)$"):
+        fit_model(train, val, model="concat", epochs=1)

@@ -42,6 +42,8 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
 
     MODELS.get(model_name)
     LOSSES.get(loss)
+    if patience < 0:
+        raise MissmodalError(f"--patience must be >= 0 (0: never stop early), got {patience}")
     context = setup_distributed()
     dataset = load_data_argument(data, target)
     if dataset.target is None:

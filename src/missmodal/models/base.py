@@ -7,6 +7,7 @@ zero-filled and their outputs are masked or replaced, so a model's output never 
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any, NamedTuple, Sequence
 
 import torch
@@ -63,6 +64,13 @@ def drop_modalities(observed: Tensor, rate: float, generator: torch.Generator | 
         rescue.scatter_(1, scores.argmax(dim=1, keepdim=True), True)
         dropped = torch.where(empty[:, None], rescue, dropped)
     return dropped
+
+
+def check_positive_ints(**params: Any) -> None:
+    """Raise a :class:`MissmodalError` naming the first parameter that is not an int >= 1."""
+    for name, value in params.items():
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+            raise MissmodalError(f"{name} must be an int >= 1, got {value!r}")
 
 
 def masked_mean(tokens: Tensor, present: Tensor) -> Tensor:
@@ -130,6 +138,9 @@ class FusionModel(nn.Module):
             raise MissmodalError(f"a model needs at least one modality with d >= 1 and out_dim >= 1, got dims={list(dims)}, out_dim={out_dim}")
         if not 0 <= modality_dropout < 1:
             raise MissmodalError(f"modality_dropout must be in [0, 1), got {modality_dropout}")
+        check_positive_ints(width=width, hidden=hidden)
+        if not 0 <= dropout < 1:
+            raise MissmodalError(f"dropout must be in [0, 1), got {dropout}")
         self.config: dict[str, Any] = dict(dims=[int(d) for d in dims], out_dim=int(out_dim), task=task,
                                            groups=sorted(int(g) for g in groups), width=width, hidden=hidden,
                                            dropout=dropout, modality_dropout=modality_dropout)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .base import MODELS, FusionModel, FusionOutput, GroupIndex, masked_mean
+from ..errors import MissmodalError
+from .base import MODELS, FusionModel, FusionOutput, GroupIndex, check_positive_ints, masked_mean
 from .layers import AttentionBlock, mlp
 
 
@@ -51,7 +53,7 @@ class MissingTokenBank(nn.Module):
         fill = self.shared.expand(tokens.shape[0], -1, -1)
         if self.per_group:
             padded = torch.cat([self.group_tokens, self.group_tokens.new_zeros(1, *self.group_tokens.shape[1:])])
-            fill = fill + padded[self.group_index(observed)]
+            fill = fill + padded.index_select(0, self.group_index(observed))  # deterministic backward on CPU
         return torch.where(observed[..., None], tokens, fill)
 
 
@@ -86,6 +88,11 @@ class TokenFusionModel(FusionModel):
 
     def __init__(self, dims: Sequence[int], out_dim: int, task: str, heads: int = 4, depth: int = 1, **kwargs):
         super().__init__(dims, out_dim, task, **kwargs)
+        check_positive_ints(heads=heads)
+        if isinstance(depth, bool) or not isinstance(depth, Integral) or depth < 0:
+            raise MissmodalError(f"depth must be an int >= 0, got {depth!r}")
+        if self.config["width"] % heads:
+            raise MissmodalError(f"width {self.config['width']} must be divisible by heads {heads}")
         self.config.update(heads=heads, depth=depth)
         w, h, drop = self.config["width"], self.config["hidden"], self.config["dropout"]
         self.modality_embedding = nn.Parameter(torch.randn(len(dims), w) * 0.02)

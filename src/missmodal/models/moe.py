@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .base import MODELS, FusionOutput, GroupIndex
+from ..errors import MissmodalError
+from .base import MODELS, FusionOutput, GroupIndex, check_positive_ints
 from .fusion import MissingTokenBank, TokenFusionModel
 from .layers import mlp
 
@@ -76,6 +77,9 @@ class FlexMoE(TokenFusionModel):
     def __init__(self, dims: Sequence[int], out_dim: int, task: str, n_experts: int = 4, top_k: int = 2,
                  balance_weight: float = 0.01, router_weight: float = 0.1, **kwargs):
         super().__init__(dims, out_dim, task, **kwargs)
+        check_positive_ints(n_experts=n_experts, top_k=top_k)
+        if top_k > n_experts:
+            raise MissmodalError(f"top_k must be at most n_experts={n_experts}, got {top_k}")
         self.config.update(n_experts=n_experts, top_k=top_k, balance_weight=balance_weight, router_weight=router_weight)
         w, h, drop = self.config["width"], self.config["hidden"], self.config["dropout"]
         self.bank = MissingTokenBank(len(dims), w, self.config["groups"], per_group=True)
@@ -129,7 +133,9 @@ class GroupSoftMoE(nn.Module):
     def forward(self, x: Tensor, present: Tensor) -> Tensor:
         n, m, w = x.shape
         specialised = torch.cat([self.group_router, self.group_router.new_zeros(1, *self.group_router.shape[1:])])
-        phi = self.router + specialised[self.group_index(present)]  # (n, w, S)
+        # index_select, not ``specialised[index]``: the backward of advanced indexing accumulates with
+        # threads in a nondeterministic order on CPU, which would break seeded, resumable training.
+        phi = self.router + specialised.index_select(0, self.group_index(present))  # (n, w, S)
         logits = torch.bmm(x, phi)  # (n, M, S)
         dispatch = F.softmax(logits.masked_fill(~present[..., None], float("-inf")), dim=1)
         slots = torch.bmm(dispatch.transpose(1, 2), x)  # (n, S, w)
@@ -159,6 +165,7 @@ class Remind(TokenFusionModel):
     def __init__(self, dims: Sequence[int], out_dim: int, task: str, n_experts: int = 4, slots_per_expert: int = 2,
                  **kwargs):
         super().__init__(dims, out_dim, task, **kwargs)
+        check_positive_ints(n_experts=n_experts, slots_per_expert=slots_per_expert)
         self.config.update(n_experts=n_experts, slots_per_expert=slots_per_expert)
         w, h, drop = self.config["width"], self.config["hidden"], self.config["dropout"]
         self.moe_norm = nn.LayerNorm(w)

@@ -100,7 +100,9 @@ class Preprocessing:
             index = np.searchsorted(classes, target).clip(max=len(classes) - 1)
             unknown = classes[index] != target
             if unknown.any():
-                raise MissmodalError(f"{what} holds class {target[unknown][0]!r} not seen in training (classes {self.classes})")
+                shown = ", ".join(str(c) for c in self.classes[:10]) + (", ..." if len(self.classes) > 10 else "")
+                raise MissmodalError(f"{what} holds class {target[unknown][:1].tolist()[0]!r} not seen in training "
+                                     f"({len(self.classes)} classes: {shown})")
             index = torch.from_numpy(index.astype(np.int64))
             return index if self.task == "multiclass" else index.to(torch.float32)[:, None]
         if self.task == "multilabel":

@@ -78,6 +78,8 @@ class TrainConfig:
             raise MissmodalError(f"epochs and batch_size must be >= 1, got {self.epochs}, {self.batch_size}")
         if self.lr <= 0:
             raise MissmodalError(f"lr must be > 0, got {self.lr}")
+        if self.patience is not None and self.patience < 1:
+            raise MissmodalError(f"patience must be >= 1 epoch, or None to never stop early, got {self.patience}")
         if self.selection not in SELECTIONS:
             raise MissmodalError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
         LOSSES.get(self.loss)
