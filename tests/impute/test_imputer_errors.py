@@ -58,3 +58,15 @@ def test_transform_needs_the_fitted_modalities(tiny_data):
 def test_distributed_without_a_process_group_is_explained():
     with pytest.raises(MissmodalError, match="initialised torch.distributed process group"):
         ClusterImputer(n_clusters=2, distributed=True).fit(np.ones((4, 2)))
+
+
+def test_a_modality_never_observed_in_a_streamed_parquet_file_is_named(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = pa.array(np.zeros(4 * 2, dtype=np.float32))
+    table = pa.table({"ecg": pa.FixedSizeListArray.from_arrays(pa.array(np.ones(4 * 3, dtype=np.float32)), 3),
+                      "cxr": pa.FixedSizeListArray.from_arrays(values, 2, mask=pa.array([True] * 4))})
+    pq.write_table(table, tmp_path / "never.parquet")
+    with pytest.raises(MissmodalError, match="modality 'cxr' is never observed"):
+        ClusterImputer(n_clusters=2).fit_parquet(tmp_path / "never.parquet")

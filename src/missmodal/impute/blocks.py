@@ -63,11 +63,12 @@ class Moments:
 
     Feed row batches with :meth:`add`; :meth:`mean_scale` gives the mean and standard deviation of each
     column over the rows where its modality is observed (a zero deviation becomes 1). The sums can be
-    all-reduced across processes before reading them.
+    all-reduced across processes before reading them. ``names`` (optional) name the modalities in errors.
     """
 
-    def __init__(self, widths: Sequence[int]):
+    def __init__(self, widths: Sequence[int], names: Sequence[str] | None = None):
         self.widths = list(widths)
+        self.names = list(names) if names is not None else [str(m) for m in range(len(self.widths))]
         n_features = sum(self.widths)
         self.count = np.zeros(len(self.widths))
         self.total = np.zeros(n_features)
@@ -82,7 +83,7 @@ class Moments:
     def mean_scale(self) -> tuple[np.ndarray, np.ndarray]:
         never = np.flatnonzero(self.count == 0)
         if never.size:
-            raise MissmodalError(f"modality {int(never[0])} is never observed in the training data; "
+            raise MissmodalError(f"modality {self.names[int(never[0])]!r} is never observed in the training data; "
                                  "an imputer cannot learn to fill it")
         count = np.repeat(self.count, self.widths)
         mean = self.total / count

@@ -247,7 +247,7 @@ class ClusterImputer(BaseImputer):
     def _first_pass(self, source, sample: np.ndarray) -> tuple[Moments, np.ndarray, np.ndarray]:
         """Normalisation sums and the raw rows k-means++ runs on, in one pass, reduced over processes."""
         widths = self.widths_
-        moments = Moments(widths)
+        moments = Moments(widths, self.modality_names_)
         sample_x = np.zeros((sample.size, sum(widths)), dtype=np.float32)
         sample_o = np.zeros((sample.size, len(widths)), dtype=np.uint8)
         for start, X, observed in source.batches():
