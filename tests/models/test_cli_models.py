@@ -95,3 +95,26 @@ def test_train_rejects_bad_settings_in_one_line(trained, args, message):
     assert result.exit_code == 2, result.output
     assert result.output.strip().splitlines()[-1].startswith(f"error: {message}")
     assert "Traceback" not in result.output
+
+
+def test_predict_writes_the_string_labels_of_the_training_file(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def write(path, data, labels):
+        table = pa.table({name: pa.FixedSizeListArray.from_arrays(pa.array(np.nan_to_num(v).reshape(-1)), v.shape[1],
+                                                                  mask=pa.array(~data.observed[:, m]))
+                          for m, (name, v) in enumerate(data.modalities.items())})
+        pq.write_table(table.append_column("target", pa.array(labels)), path)
+
+    train = make_data(n=120, task="binary")
+    write(tmp_path / "train.parquet", train, np.array(["cat", "dog"])[train.target])
+    test = make_data(n=30, task="binary", seed=1)
+    write(tmp_path / "dogs.parquet", test, ["dog"] * test.n_samples)
+    assert invoke("train", tmp_path / "train.parquet", "--model", "late", "--epochs", 2, "--output", tmp_path / "run").exit_code == 0
+    assert invoke("predict", tmp_path / "run", tmp_path / "dogs.parquet", "--output", tmp_path / "p.csv").exit_code == 0
+    frame = pd.read_csv(tmp_path / "p.csv")
+    assert set(frame["prediction"]) <= {"cat", "dog"} and {"p_cat", "p_dog"} <= set(frame.columns)
+    result = invoke("evaluate", tmp_path / "run", tmp_path / "dogs.parquet", "--json", tmp_path / "e.json")
+    accuracy = json.loads((tmp_path / "e.json").read_text())["overall"]["accuracy"]
+    assert accuracy == pytest.approx((frame["prediction"] == "dog").mean()), result.output

@@ -152,3 +152,31 @@ def test_an_unknown_validation_class_is_named_in_a_short_message():
     val = val.replace(target=np.where(val.target == 2, 7, val.target))
     with pytest.raises(MissmodalError, match=r"class 7 not seen in training \(3 classes: 0, 1, 2\)$"):
         fit_model(train, val, model="concat", epochs=1)
+
+
+def string_labelled(data, names):
+    """``data`` as read from a file with string labels: codes into ``metadata["classes"]``."""
+    return data.replace(metadata={**data.metadata, "classes": list(names)})
+
+
+def test_string_labels_are_matched_by_name_not_by_per_file_code():
+    from missmodal.train import evaluate_model
+
+    train = string_labelled(make_data(n=120, task="binary"), ["cat", "dog"])
+    fitted = fit_model(train, model="late", epochs=2, seed=0)
+    test = make_data(n=40, task="binary", seed=1)
+    dogs = test.subset(test.target == 1)
+    dogs_file = string_labelled(dogs.replace(target=np.zeros(dogs.n_samples, dtype=np.int64)), ["dog"])  # "dog" coded 0
+    predicted = fitted.predict(dogs_file)
+    assert set(predicted) <= {"cat", "dog"}
+    report = evaluate_model(fitted, dogs_file)
+    assert report["overall"]["accuracy"] == pytest.approx(np.mean(predicted == "dog"))
+
+
+def test_a_string_label_not_seen_in_training_is_an_input_error():
+    from missmodal.train import evaluate_model
+
+    fitted = fit_model(string_labelled(make_data(n=120, task="binary"), ["cat", "dog"]), model="concat", epochs=1)
+    birds = string_labelled(make_data(n=20, task="binary", seed=1), ["bird", "cat"])
+    with pytest.raises(MissmodalError, match="class 'bird' not seen in training"):
+        evaluate_model(fitted, birds)

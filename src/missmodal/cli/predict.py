@@ -37,8 +37,8 @@ def command(model_dir, data, output, target) -> None:
         columns.update({f"prediction_{j}": labels[:, j] for j in range(labels.shape[1])})
         columns.update({f"p_{j}": scores[:, j] for j in range(scores.shape[1])})
     else:
-        columns["prediction"] = predicted_labels(scores, model.task, np.asarray(model.classes))
-        columns.update({f"p_{c}": scores[:, j] for j, c in enumerate(model.classes)})
+        columns["prediction"] = predicted_labels(scores, model.task, np.asarray(model.class_labels))
+        columns.update({f"p_{c}": scores[:, j] for j, c in enumerate(model.class_labels)})
     frame = pd.DataFrame(columns)
     with atomic_path(output) as tmp:
         if output.endswith(".csv"):

@@ -64,6 +64,11 @@ class FittedModel:
     def classes(self) -> list | None:
         return self.preprocessing.classes
 
+    @property
+    def class_labels(self) -> list | None:
+        """The user's label of each class (the string labels of the training file, else ``classes``)."""
+        return self.preprocessing.class_names or self.preprocessing.classes
+
     def __repr__(self) -> str:
         return (f"FittedModel({self.name}, task={self.task}, modalities={self.preprocessing.modality_names}, "
                 f"training groups={len(self.train_group_counts)})")
@@ -92,7 +97,7 @@ class FittedModel:
         from ..evaluate.metrics import predicted_labels
 
         scores = self.scores(data)
-        return predicted_labels(scores, self.task, None if self.classes is None else np.asarray(self.classes))
+        return predicted_labels(scores, self.task, None if self.classes is None else np.asarray(self.class_labels))
 
     def seen_in_training(self, data: MultimodalData) -> np.ndarray:
         """``(n,)`` bool: the sample's combination group occurred in training (else its prediction is a fallback)."""

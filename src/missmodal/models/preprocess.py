@@ -28,6 +28,8 @@ class Preprocessing:
     classes : class labels (binary, multi-class) in output order; None otherwise.
     n_labels : number of labels (multi-label); None otherwise.
     target_mean, target_scale : standardisation of a regression target.
+    class_names : the label of each class when the training target was read from string (or bool) labels,
+        which data files store as codes into ``data.metadata["classes"]``; None otherwise.
     """
 
     modality_names: list[str]
@@ -39,6 +41,7 @@ class Preprocessing:
     n_labels: int | None = None
     target_mean: float = 0.0
     target_scale: float = 1.0
+    class_names: list | None = None
 
     @classmethod
     def fit(cls, data: MultimodalData) -> "Preprocessing":
@@ -58,6 +61,9 @@ class Preprocessing:
             kwargs["classes"] = np.unique(data.target).tolist()
             if len(kwargs["classes"]) < 2:
                 raise MissmodalError(f"target has a single class {kwargs['classes']}; a classifier needs two or more")
+            names = data.metadata.get("classes")
+            if names is not None and all(0 <= int(c) < len(names) for c in kwargs["classes"]):
+                kwargs["class_names"] = [names[int(c)] for c in kwargs["classes"]]
         elif data.task == "multilabel":
             kwargs["n_labels"] = int(data.target.shape[1])
         else:
@@ -90,6 +96,26 @@ class Preprocessing:
             scaled[~data.observed[:, m]] = 0.0
             tensors.append(torch.from_numpy(np.ascontiguousarray(scaled, dtype=np.float32)))
         return tensors, torch.from_numpy(data.observed.copy())
+
+    def align_target(self, data: MultimodalData, what: str = "target") -> np.ndarray:
+        """``data.target`` in the model's class codes.
+
+        String labels are stored as codes into ``data.metadata["classes"]``, numbered per file: a test file
+        holding only "dog" codes it 0 where training coded "cat" 0 and "dog" 1. With ``class_names`` the codes
+        are mapped back to labels and then to the training codes; any other target is returned unchanged.
+        """
+        names = data.metadata.get("classes")
+        if self.class_names is None or names is None or data.target is None:
+            return data.target
+        codes = np.asarray(data.target)
+        if codes.ndim != 1 or codes.dtype.kind not in "iu" or ((codes < 0) | (codes >= len(names))).any():
+            return data.target
+        labels = np.asarray(names, dtype=object)[codes]
+        lookup = {name: code for name, code in zip(self.class_names, self.classes)}
+        unknown = [label for label in dict.fromkeys(labels.tolist()) if label not in lookup]
+        if unknown:
+            raise MissmodalError(f"{what} holds class {unknown[0]!r} not seen in training (classes {self.class_names[:10]})")
+        return np.array([lookup[label] for label in labels.tolist()], dtype=np.asarray(self.classes).dtype)
 
     def encode_target(self, target: np.ndarray, what: str = "target") -> Tensor:
         """Training target: class index (multi-class, int64), 0/1 float (binary ``(n, 1)``, multi-label
@@ -127,7 +153,7 @@ class Preprocessing:
             "modalities": [{"name": n, "dim": d, "mean": mu.tolist(), "scale": s.tolist()}
                            for n, d, mu, s in zip(self.modality_names, self.dims, self.means, self.scales)],
             "task": self.task, "classes": self.classes, "n_labels": self.n_labels,
-            "target_mean": self.target_mean, "target_scale": self.target_scale,
+            "target_mean": self.target_mean, "target_scale": self.target_scale, "class_names": self.class_names,
         }
 
     @classmethod
@@ -137,4 +163,5 @@ class Preprocessing:
                    [np.asarray(m["mean"], dtype=np.float32) for m in modalities],
                    [np.asarray(m["scale"], dtype=np.float32) for m in modalities],
                    payload["task"], payload.get("classes"), payload.get("n_labels"),
-                   float(payload.get("target_mean", 0.0)), float(payload.get("target_scale", 1.0)))
+                   float(payload.get("target_mean", 0.0)), float(payload.get("target_scale", 1.0)),
+                   payload.get("class_names"))

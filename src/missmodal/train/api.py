@@ -83,6 +83,7 @@ def evaluate_model(model: FittedModel, data: MultimodalData, all_combinations: b
     if data.target is None:
         raise MissmodalError("evaluation data has no target")
     model.preprocessing.check(data)
+    data = data.replace(target=model.preprocessing.align_target(data, "evaluation target"))
     if all_combinations:
         data = expand_combinations(data)
     counts = model.train_group_counts if train_group_counts is None else train_group_counts

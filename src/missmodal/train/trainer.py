@@ -105,13 +105,15 @@ def per_sample_loss(task: str) -> Callable[[Tensor, Tensor], Tensor]:
 
 @dataclass
 class TrainingData:
-    """Tensors of one split: inputs, observed mask, encoded target, group index (-1: not a training group)."""
+    """Tensors of one split: inputs, observed mask, encoded target, group index (-1: not a training group),
+    group codes, and the target in the model's class codes (``labels``, for the selection metrics)."""
 
     inputs: list[Tensor]
     observed: Tensor
     target: Tensor
     groups: Tensor
     codes: np.ndarray
+    labels: np.ndarray
 
     @classmethod
     def build(cls, data: MultimodalData, preprocessing: Preprocessing, group_codes: np.ndarray, what: str) -> "TrainingData":
@@ -121,8 +123,9 @@ class TrainingData:
         codes = data.group_codes()
         position = np.searchsorted(group_codes, codes).clip(max=len(group_codes) - 1)
         groups = np.where(group_codes[position] == codes, position, -1)
-        return cls(inputs, observed, preprocessing.encode_target(data.target, f"{what} target"),
-                   torch.from_numpy(groups.astype(np.int64)), codes)
+        labels = preprocessing.align_target(data, f"{what} target")
+        return cls(inputs, observed, preprocessing.encode_target(labels, f"{what} target"),
+                   torch.from_numpy(groups.astype(np.int64)), codes, labels)
 
     def __len__(self) -> int:
         return int(self.observed.shape[0])
@@ -291,7 +294,7 @@ class Trainer:
                                    val.observed[i:i + 4096].to(context.device)).logits
                             for i in range(0, len(val), 4096)]).cpu()
         loss = float(loss_fn(logits, val.target).mean())
-        metrics = selection_metrics(preprocessing.scores(logits), val_data.target, val.codes, preprocessing.task,
+        metrics = selection_metrics(preprocessing.scores(logits), val.labels, val.codes, preprocessing.task,
                                     preprocessing.classes, self.config.min_group_size)
         return {"val_loss": loss, "val_mean": metrics["mean"], "val_worst": metrics["worst"]}
 
