@@ -96,6 +96,20 @@ def test_remind_schedule_is_erm_warm_up_then_group_dro(data):
     assert set(weights_after) == set(train.group_names()) and sum(weights_after.values()) == pytest.approx(1)
 
 
+def test_the_model_is_selected_after_the_warm_up(data):
+    train, val = data.split((0.75, 0.25), seed=0)
+    fitted = fit_model(train, val, model="late", loss="group-dro", epochs=8, warmup_epochs=4, patience=1, seed=0)
+    post = [h["val_mean"] for h in fitted.history[4:]]
+    assert fitted.info["best_epoch"] == 5 + int(np.argmax(post))
+    assert len(fitted.history) >= 5  # patience counts only epochs after the warm-up
+
+
+def test_a_run_that_is_all_warm_up_still_selects_an_epoch(data):
+    train, val = data.split((0.75, 0.25), seed=0)
+    fitted = fit_model(train, val, model="late", loss="group-dro", epochs=2, warmup_epochs=2, patience=None, seed=0)
+    assert fitted.info["best_epoch"] in (1, 2)
+
+
 @pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel", "regression"])
 def test_every_task_trains_and_predicts(task):
     data = make_data(task=task)

@@ -51,8 +51,10 @@ class TrainConfig:
     warmup_epochs : epochs of ERM before ``loss`` takes over (REMIND's schedule). None: a quarter of the
         epochs for ``group-dro``, 0 otherwise.
     selection : keep the epoch with the best validation ``"mean"`` metric or ``"worst"``-group metric
-        (accuracy; negative MSE for regression).
-    patience : stop after this many epochs without improvement of the selection metric (None: never).
+        (accuracy; negative MSE for regression). Only epochs after the warm-up compete (the warm-up
+        prepares the model that ``loss`` then trains), unless the warm-up is the whole run.
+    patience : stop after this many post-warm-up epochs without improvement of the selection metric
+        (None: never).
     min_group_size : validation groups smaller than this do not compete for the worst group.
     seed : seeds initialisation, shuffling, dropout and modality dropout.
     diagnostics : record per-epoch gradient inconsistency on the shared parameters.
@@ -91,6 +93,10 @@ class TrainConfig:
         if self.warmup_epochs is not None:
             return self.warmup_epochs
         return self.epochs // 4 if self.loss == "group-dro" else 0
+
+    def selectable(self, epoch: int) -> bool:
+        """Whether the model after (0-based) ``epoch`` may be selected: it is past the ERM warm-up."""
+        return epoch >= self.erm_epochs or self.erm_epochs >= self.epochs
 
 
 def per_sample_loss(task: str) -> Callable[[Tensor, Tensor], Tensor]:
@@ -258,10 +264,11 @@ class Trainer:
             record.update(self._validate(module, val, preprocessing, val_data, loss_fn, context))
             score = record["val_" + config.selection]
             improved = broadcast_flag(score > state["best_score"], context)
-            if improved:
-                state.update(best_score=score, best_epoch=epoch + 1, bad_epochs=0, best_state=copy.deepcopy(module.state_dict()))
-            else:
-                state["bad_epochs"] += 1
+            if config.selectable(epoch):  # warm-up epochs neither compete nor count towards early stopping
+                if improved:
+                    state.update(best_score=score, best_epoch=epoch + 1, bad_epochs=0, best_state=copy.deepcopy(module.state_dict()))
+                else:
+                    state["bad_epochs"] += 1
             if "q" in objective.state_dict():
                 record["group_weights"] = {group_name(c, preprocessing.modality_names): float(q)
                                            for c, q in zip(group_codes, objective.state_dict()["q"])}
