@@ -95,8 +95,11 @@ def findings(summary: dict) -> list[str]:
         if not applied:
             text += f" (correction {(row.get('correction') or {}).get('status', 'not applied')})"
         lines.append(text + ".")
-    lines += [f"{s['dataset']}/{s['scenario']} seed {s['seed']}: informativeness not estimated (too few complete cases)."
-              for s in summary.get("skipped", [])]
+    not_estimated: dict[str, list[int]] = {}
+    for skipped in summary.get("skipped", []):
+        not_estimated.setdefault(f"{skipped['dataset']}/{skipped['scenario']}", []).append(skipped["seed"])
+    lines += [f"{setting}: informativeness not estimated, too few complete cases (seeds {', '.join(map(str, seeds))})."
+              for setting, seeds in not_estimated.items()]
     return lines
 
 
