@@ -108,24 +108,29 @@ def markdown(summary: dict) -> list[str]:
 
 
 def heatmap_figure(setting: str, table: dict):
-    """Accuracy of each method (rows) on each combination group (columns)."""
+    """Accuracy of each method (columns) on each combination group (rows, by number of modalities), annotated."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     methods = list(table["methods"])
-    groups = table["groups"]
-    values = np.array([[table["methods"][m].get(g) if table["methods"][m].get(g) is not None else np.nan for g in groups]
-                       for m in methods], dtype=float)
-    fig, ax = plt.subplots(figsize=(min(22, 2 + 0.28 * len(groups)), 1.2 + 0.45 * len(methods)))
-    image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=np.nanmin(values) if np.isfinite(values).any() else 0, vmax=1)
-    ax.set_yticks(range(len(methods)))
-    ax.set_yticklabels(methods)
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels(groups, rotation=90, fontsize=6)
-    ax.set_title(f"{setting}: accuracy per combination group ({table['evaluation'].replace('_', '-')})")
-    fig.colorbar(image, ax=ax, fraction=0.02)
+    groups = sorted(table["groups"], key=lambda name: (name.count("+"), table["groups"].index(name)))
+    values = np.array([[table["methods"][m].get(g) if table["methods"][m].get(g) is not None else np.nan for m in methods]
+                       for g in groups], dtype=float)
+    fig, ax = plt.subplots(figsize=(2.5 + 1.3 * len(methods), 1.2 + 0.22 * len(groups)))
+    low = np.nanmin(values) if np.isfinite(values).any() else 0.0
+    image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=low, vmax=1)
+    for (row, column), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=6.5,
+                    color="white" if value < low + 0.5 * (1 - low) else "black")
+    ax.set_xticks(range(len(methods)))
+    ax.set_xticklabels(methods, rotation=20, ha="right", fontsize=8)
+    ax.set_yticks(range(len(groups)))
+    ax.set_yticklabels(groups, fontsize=7)
+    ax.set_title(f"{setting}: accuracy per combination group ({table['evaluation'].replace('_', '-')})", fontsize=9)
+    fig.colorbar(image, ax=ax, fraction=0.04)
     fig.tight_layout()
     return fig
 
@@ -148,6 +153,9 @@ def bars_figure(rows: list[dict], prefix: str = ""):
     ax.set_xticks(np.arange(len(rows)) + 1.5 * width)
     ax.set_xticklabels(labels, fontsize=7)
     ax.set_ylabel("accuracy")
+    lows = [r[prefix + key]["mean"] for r in rows for key, _ in parts if r[prefix + key]["mean"] is not None]
+    if lows:
+        ax.set_ylim(max(0.0, min(lows) - 0.05), 1.0)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
