@@ -3,12 +3,14 @@
 (a) logic AND/OR/XOR, x2 observed with P = 0.2 + 0.6 x1: oracle, naive, corrected and the exact truth
     (BROJA on the population distribution) of the unimodal AUROCs and the PID, over seeds.
 (b) blobs over a grid of unique/shared label mixtures, x2 MAR-missing driven by x1 at rates 0.3-0.7:
-    RMSE to the full-data oracle of naive vs corrected for every reported quantity (batch PID included).
+    RMSE to the full-data oracle of naive vs corrected for every reported quantity (batch PID included),
+    and to a size-matched oracle (the full data subsampled uniformly to the number of complete cases), which
+    separates the bias of missingness from the effect of fitting on fewer samples.
 (c) mfeat, four modalities MAR-missing driven by two always-observed ones: per-modality information and
     gains, naive vs corrected vs full data.
 Plus the run time of each estimate, and one continuous (batch) PID on 10,000 samples.
 
-Usage: python benchmarks/informativeness.py [--output benchmarks/results] [--seeds 5] [--markdown-only]
+Usage: python benchmarks/informativeness.py [--output benchmarks/results] [--seeds 5] [--blobs-seeds 2] [--markdown-only]
 """
 
 from __future__ import annotations
@@ -58,6 +60,15 @@ def run(data, **params) -> tuple[dict, float]:
     return report, time.perf_counter() - start
 
 
+def size_matched_oracle(full, n_complete: int, seed: int, **params) -> dict[str, float]:
+    """The full-data estimate on a uniform random subsample of ``n_complete`` samples: the complete cases' sample
+    size without their selection. Estimates of information fall with fewer training samples whatever the
+    missingness, so the distance to this oracle is the missingness bias (plus noise), not the smaller sample."""
+    rows = np.sort(np.random.default_rng([seed, 7]).choice(full.n_samples, n_complete, replace=False))
+    report, _ = run(full.subset(rows), n_bootstrap=0, seed=seed, **params)
+    return flatten(report, "naive")
+
+
 def population_truth(gate: str) -> dict[str, float]:
     table = np.zeros((2, 2, 2))
     for a in (0, 1):
@@ -90,30 +101,34 @@ def bench_logic(seeds: int) -> dict:
     return {"rows": rows, "summary": summary}
 
 
-def bench_blobs(n_samples: int, seed: int) -> dict:
+def bench_blobs(n_samples: int, seeds: int) -> dict:
     rows = []
-    for mixture, weights in BLOBS_MIXTURES.items():
-        full = load_dataset("blobs", n_samples=n_samples, unique1=weights[0], unique2=weights[1], shared=weights[2], seed=seed)
-        oracle, t_oracle = run(full, pair=("x1", "x2"), n_bootstrap=0, seed=seed)
-        for rate in BLOBS_RATES:
-            data = simulate_missingness(full, "mar", rate=rate, always_observed=["x1"], seed=seed + 1)
-            estimate, t_estimate = run(data, pair=("x1", "x2"), n_bootstrap=0, seed=seed)
-            rows.append({"mixture": mixture, "rate": rate, "oracle": flatten(oracle, "naive"),
-                         "naive": flatten(estimate, "naive"), "corrected": flatten(estimate, "corrected"),
-                         "seconds": {"oracle": t_oracle, "estimate": t_estimate}, "timings_s": estimate["diagnostics"]["timings_s"],
-                         "effective_sample_size": estimate["diagnostics"]["propensity"]["effective_sample_size"],
-                         "n_complete": estimate["diagnostics"]["n_complete"]})
-    return {"rows": rows, "rmse": rmse_table(rows)}
+    for seed in range(seeds):
+        for mixture, weights in BLOBS_MIXTURES.items():
+            full = load_dataset("blobs", n_samples=n_samples, unique1=weights[0], unique2=weights[1], shared=weights[2], seed=seed)
+            oracle, t_oracle = run(full, pair=("x1", "x2"), n_bootstrap=0, seed=seed)
+            for rate in BLOBS_RATES:
+                data = simulate_missingness(full, "mar", rate=rate, always_observed=["x1"], seed=seed + 1)
+                estimate, t_estimate = run(data, pair=("x1", "x2"), n_bootstrap=0, seed=seed)
+                n_complete = estimate["diagnostics"]["n_complete"]
+                rows.append({"mixture": mixture, "rate": rate, "seed": seed, "oracle": flatten(oracle, "naive"),
+                             "oracle_matched": size_matched_oracle(full, n_complete, seed, pair=("x1", "x2")),
+                             "naive": flatten(estimate, "naive"), "corrected": flatten(estimate, "corrected"),
+                             "seconds": {"oracle": t_oracle, "estimate": t_estimate}, "timings_s": estimate["diagnostics"]["timings_s"],
+                             "effective_sample_size": estimate["diagnostics"]["propensity"]["effective_sample_size"],
+                             "n_complete": n_complete})
+    return {"rows": rows, "rmse": rmse_table(rows), "rmse_matched": rmse_table(rows, "oracle_matched")}
 
 
-def rmse_table(rows: list[dict]) -> dict:
-    """RMSE to the oracle per quantity family (metric), naive vs corrected, and over all quantities."""
-    keys = sorted(rows[0]["oracle"])
+def rmse_table(rows: list[dict], oracle: str = "oracle") -> dict:
+    """RMSE to ``oracle`` (the full-data or the size-matched oracle) per quantity family (metric), naive vs
+    corrected, and over all quantities."""
+    keys = sorted(rows[0][oracle])
     families = sorted({k.split("/")[0] for k in keys}) + ["all"]
     table = {}
     for family in families:
         chosen = [k for k in keys if family == "all" or k.split("/")[0] == family]
-        table[family] = {v: rmse([(r[v].get(k), r["oracle"].get(k)) for r in rows for k in chosen]) for v in ("naive", "corrected")}
+        table[family] = {v: rmse([(r[v].get(k), r[oracle].get(k)) for r in rows for k in chosen]) for v in ("naive", "corrected")}
         naive, corrected = table[family]["naive"], table[family]["corrected"]
         table[family]["ratio"] = corrected / naive if naive else None
     return table
@@ -126,11 +141,12 @@ def bench_mfeat(seeds: int) -> dict:
     for seed in range(seeds):
         data = simulate_missingness(full, "mar", rate=0.2, always_observed=MFEAT_ALWAYS, seed=seed)
         estimate, t_estimate = run(data, n_bootstrap=0, seed=seed)
-        rows.append({"seed": seed, "oracle": flatten(oracle, "naive"), "naive": flatten(estimate, "naive"),
+        matched = size_matched_oracle(full, estimate["diagnostics"]["n_complete"], seed)
+        rows.append({"seed": seed, "oracle": flatten(oracle, "naive"), "oracle_matched": matched, "naive": flatten(estimate, "naive"),
                      "corrected": flatten(estimate, "corrected"), "seconds": {"oracle": t_oracle, "estimate": t_estimate},
                      "timings_s": estimate["diagnostics"]["timings_s"], "n_complete": estimate["diagnostics"]["n_complete"],
                      "effective_sample_size": estimate["diagnostics"]["propensity"]["effective_sample_size"]})
-    return {"rows": rows, "rmse": rmse_table(rows)}
+    return {"rows": rows, "rmse": rmse_table(rows), "rmse_matched": rmse_table(rows, "oracle_matched")}
 
 
 def time_batch_pid(n_samples: int) -> dict:
@@ -149,11 +165,23 @@ def fmt(value) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+def rmse_lines(part: dict) -> list[str]:
+    """RMSE of naive and corrected to the full-data oracle and (when run) to the size-matched oracle."""
+    matched = part.get("rmse_matched")
+    lines = ["| quantity | naive RMSE | corrected RMSE | corrected / naive | naive RMSE, size-matched | "
+             "corrected RMSE, size-matched | corrected / naive, size-matched |", "|---|---|---|---|---|---|---|"]
+    for family, v in part["rmse"].items():
+        m = (matched or {}).get(family, {})
+        lines.append(f"| {family} | {fmt(v['naive'])} | {fmt(v['corrected'])} | {fmt(v['ratio'])} | "
+                     f"{fmt(m.get('naive'))} | {fmt(m.get('corrected'))} | {fmt(m.get('ratio'))} |")
+    return lines
+
+
 def markdown(results: dict, command: str) -> str:
     lines = ["# Informativeness benchmark (ICYM2I: naive vs corrected vs full-data oracle)", "",
              f"Command: `{command}`", "",
-             f"Machine: {results['machine']}. The machine was shared with other work while this ran, so timings "
-             "are inflated and only indicative.", "", "All information quantities in bits; predictor: logistic "
+             f"Machine: {results['machine']}. Timings are from one run, with other benchmark jobs possibly on the "
+             "same cores: indicative only.", "", "All information quantities in bits; predictor: logistic "
              "(cross-fitted, 3 folds); propensity: logistic; clip [0.05, 0.95].", "",
              "## (a) logic gates, N = 10000, P(x2 observed) = 0.2 + 0.6 x1 "
              f"(mean over {results['settings']['seeds']} seeds)", "",
@@ -162,22 +190,21 @@ def markdown(results: dict, command: str) -> str:
         for key, v in table.items():
             lines.append(f"| {gate} | {key} | {fmt(v['truth'])} | {fmt(v['oracle'])} | {fmt(v['naive'])} | {fmt(v['corrected'])} |")
     lines += ["", f"## (b) blobs, N = {results['settings']['blobs_n']}, mixtures {list(BLOBS_MIXTURES)} x MAR rates "
-              f"{list(BLOBS_RATES)} driven by x1: RMSE to the full-data oracle", "",
-              "| quantity | naive RMSE | corrected RMSE | corrected / naive |", "|---|---|---|---|"]
-    for family, v in results["blobs"]["rmse"].items():
-        lines.append(f"| {family} | {fmt(v['naive'])} | {fmt(v['corrected'])} | {fmt(v['ratio'])} |")
-    lines += ["", "By missing rate (RMSE naive / corrected):", "",
-              "| rate | auroc | information_bits | gain_bits | pid | all |", "|---|---|---|---|---|---|"]
+              f"{list(BLOBS_RATES)} driven by x1, {results['settings'].get('blobs_seeds', 1)} seed(s): RMSE to the oracles", ""]
+    lines += rmse_lines(results["blobs"])
+    lines += ["", "By missing rate (RMSE naive / corrected; full-data oracle, then size-matched oracle):", "",
+              "| rate | oracle | auroc | information_bits | gain_bits | pid | all |", "|---|---|---|---|---|---|---|"]
     for rate in BLOBS_RATES:
-        table = rmse_table([r for r in results["blobs"]["rows"] if r["rate"] == rate])
-        cells = " | ".join(f"{fmt(table[f]['naive'])} / {fmt(table[f]['corrected'])}"
-                           for f in ("auroc", "information_bits", "gain_bits", "pid", "all"))
-        lines.append(f"| {rate} | {cells} |")
+        for oracle in ("oracle", "oracle_matched"):
+            if oracle not in results["blobs"]["rows"][0]:
+                continue
+            table = rmse_table([r for r in results["blobs"]["rows"] if r["rate"] == rate], oracle)
+            cells = " | ".join(f"{fmt(table[f]['naive'])} / {fmt(table[f]['corrected'])}"
+                               for f in ("auroc", "information_bits", "gain_bits", "pid", "all"))
+            lines.append(f"| {rate} | {'full' if oracle == 'oracle' else 'size-matched'} | {cells} |")
     lines += ["", f"## (c) mfeat, MAR rate 0.2 on four modalities driven by {MFEAT_ALWAYS} "
-              f"({results['settings']['mfeat_seeds']} seeds): RMSE to the full-data estimate", "",
-              "| quantity | naive RMSE | corrected RMSE | corrected / naive |", "|---|---|---|---|"]
-    for family, v in results["mfeat"]["rmse"].items():
-        lines.append(f"| {family} | {fmt(v['naive'])} | {fmt(v['corrected'])} | {fmt(v['ratio'])} |")
+              f"({results['settings']['mfeat_seeds']} seeds): RMSE to the oracles", ""]
+    lines += rmse_lines(results["mfeat"])
     rows = results["mfeat"]["rows"]
     lines += ["", "Per-modality gain given the rest (mean over seeds):", "", "| modality | full data | naive | corrected |", "|---|---|---|---|"]
     for key in sorted(k for k in rows[0]["oracle"] if k.startswith("gain_bits/")):
@@ -207,6 +234,7 @@ def main() -> None:
                         help="Re-render informativeness.md from the informativeness.json already in --output.")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--blobs-n", type=int, default=4000)
+    parser.add_argument("--blobs-seeds", type=int, default=2)
     parser.add_argument("--mfeat-seeds", type=int, default=2)
     args = parser.parse_args()
     output = Path(args.output)
@@ -214,13 +242,13 @@ def main() -> None:
         print(write_markdown(json.loads((output / "informativeness.json").read_text()), output))
         return
     command = (f"python benchmarks/informativeness.py --output {args.output} --seeds {args.seeds} "
-               f"--blobs-n {args.blobs_n} --mfeat-seeds {args.mfeat_seeds}")
+               f"--blobs-n {args.blobs_n} --blobs-seeds {args.blobs_seeds} --mfeat-seeds {args.mfeat_seeds}")
     start = time.perf_counter()
     results = {"settings": vars(args), "machine": f"{platform.machine()}, {platform.python_version()}, 2 CPU cores",
                "command": command}
     results["logic"] = bench_logic(args.seeds)
     print(f"logic done ({time.perf_counter() - start:.0f} s)", flush=True)
-    results["blobs"] = bench_blobs(args.blobs_n, seed=0)
+    results["blobs"] = bench_blobs(args.blobs_n, args.blobs_seeds)
     print(f"blobs done ({time.perf_counter() - start:.0f} s)", flush=True)
     results["mfeat"] = bench_mfeat(args.mfeat_seeds)
     print(f"mfeat done ({time.perf_counter() - start:.0f} s)", flush=True)
