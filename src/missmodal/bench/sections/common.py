@@ -57,3 +57,10 @@ def failed_cells(cells: Iterable[dict]) -> list[dict]:
                                                  spec.get("method", ""), f"seed {spec['seed']}") if v != "")
             rows.append({"section": spec["kind"], "cell": label, "error": cell["error"]})
     return rows
+
+
+def zoom_to_data(ax, values: Iterable[float | None], margin: float = 0.05) -> None:
+    """Start the y axis just below the smallest of ``values`` (scores in [0, 1]) so differences stay visible."""
+    kept = [v for v in values if v is not None]
+    if kept:
+        ax.set_ylim(max(0.0, min(kept) - margin), 1.0)

@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from ...evaluate.metrics import subset_metrics
 from ...impute import make_imputer
 from ..scenarios import Prepared
-from .common import aggregate, by_setting, cell_spec, fmt, mean_std
+from .common import aggregate, by_setting, cell_spec, fmt, mean_std, zoom_to_data
 
 
 def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
@@ -140,10 +140,7 @@ def figure(summary: dict):
         ax.set_xticklabels(settings, rotation=20, ha="right")
         ax.set_ylabel(label)
     axes[0].legend(fontsize=8, ncol=2)
-    if axes[0].has_data():
-        lows = [r["f1_micro"]["mean"] for r in rows if r["f1_micro"]["mean"] is not None]
-        if lows:
-            axes[0].set_ylim(max(0.0, min(lows) - 0.05), 1.0)
+    zoom_to_data(axes[0], (r["f1_micro"]["mean"] for r in rows))
     fig.tight_layout()
     return fig
 

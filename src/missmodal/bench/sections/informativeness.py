@@ -95,12 +95,18 @@ def findings(summary: dict) -> list[str]:
         if not applied:
             text += f" (correction {(row.get('correction') or {}).get('status', 'not applied')})"
         lines.append(text + ".")
-    not_estimated: dict[str, list[int]] = {}
-    for skipped in summary.get("skipped", []):
-        not_estimated.setdefault(f"{skipped['dataset']}/{skipped['scenario']}", []).append(skipped["seed"])
     lines += [f"{setting}: informativeness not estimated, too few complete cases (seeds {', '.join(map(str, seeds))})."
-              for setting, seeds in not_estimated.items()]
+              for setting, (seeds, _) in _not_estimated(summary).items()]
     return lines
+
+
+def _not_estimated(summary: dict) -> dict[str, tuple[list[int], str]]:
+    """Skipped cells by setting: the seeds, and the reason of the first."""
+    settings: dict[str, tuple[list[int], str]] = {}
+    for skipped in summary.get("skipped", []):
+        seeds, _ = settings.setdefault(f"{skipped['dataset']}/{skipped['scenario']}", ([], skipped["reason"]))
+        seeds.append(skipped["seed"])
+    return settings
 
 
 def markdown(summary: dict) -> list[str]:
@@ -149,9 +155,8 @@ def report(page, summary: dict, cells: list[dict]) -> None:
     page.paragraph("Complete-case (naive) estimates measure the wrong population when missingness depends on what is observed; "
                    "inverse probability weighting (corrected) targets the full population. Where the complete data is known, "
                    "the full-data estimate (oracle) is shown beside them.")
-    for skipped in summary.get("skipped", []):
-        page.paragraph(f"{skipped['dataset']} — {skipped['scenario']} (seed {skipped['seed']}): not estimated, {skipped['reason']}.",
-                       note=True)
+    for setting, (seeds, reason) in _not_estimated(summary).items():
+        page.paragraph(f"{setting} (seeds {', '.join(map(str, seeds))}): not estimated, {reason}.", note=True)
     for (dataset, scenario), group in by_setting(_estimated(cells)).items():
         row = next(r for r in summary["rows"] if r["dataset"] == dataset and r["scenario"] == scenario)
         page.heading(f"{dataset} — {scenario}", level=3)

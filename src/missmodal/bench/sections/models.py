@@ -11,7 +11,7 @@ import numpy as np
 
 from ...train import evaluate_model, fit_model
 from ..scenarios import Prepared
-from .common import aggregate, by_setting, cell_spec, fmt, mean_std
+from .common import aggregate, by_setting, cell_spec, fmt, mean_std, zoom_to_data
 
 
 def method_name(entry: dict) -> str:
@@ -153,9 +153,7 @@ def bars_figure(rows: list[dict], prefix: str = ""):
     ax.set_xticks(np.arange(len(rows)) + 1.5 * width)
     ax.set_xticklabels(labels, fontsize=7)
     ax.set_ylabel("accuracy")
-    lows = [r[prefix + key]["mean"] for r in rows for key, _ in parts if r[prefix + key]["mean"] is not None]
-    if lows:
-        ax.set_ylim(max(0.0, min(lows) - 0.05), 1.0)
+    zoom_to_data(ax, (r[prefix + key]["mean"] for r in rows for key, _ in parts))
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
