@@ -222,7 +222,11 @@ def markdown(results: dict, command: str) -> str:
 
 
 def write_markdown(results: dict, output: Path) -> str:
+    """Write informativeness.md: the tables, then the hand-written notes of ``informativeness_notes.md`` if present."""
     text = markdown(results, results["command"]) + f"\nTotal benchmark time: {results['total_seconds']:.0f} s.\n"
+    notes = output / "informativeness_notes.md"
+    if notes.exists():
+        text += "\n" + notes.read_text()
     (output / "informativeness.md").write_text(text)
     return text
 
