@@ -189,3 +189,12 @@ def test_file_without_rows_is_refused(tmp_path, tiny_data, suffix):
     write_data(tiny_data.subset([]), path)
     with pytest.raises(DataFormatError, match="no rows"):
         read_data(path)
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out", "out.json"])
+def test_writing_under_another_formats_name_is_refused(tmp_path, tiny_data, name):
+    with pytest.raises(DataFormatError, match="suffixes"):
+        write_data(tiny_data, tmp_path / name)
+    with pytest.raises(DataFormatError, match="suffixes"):
+        ParquetBatchWriter(tmp_path / name)
+    assert not (tmp_path / name).exists()

@@ -92,3 +92,19 @@ def test_cli_impute_with_an_in_memory_method_and_a_bad_option(tmp_path):
     assert ok.exit_code == 0, ok.output
     bad = runner.invoke(main, ["impute", "mfeat", "--method", "mean", "--n-clusters", "3", "-o", str(tmp_path / "x.parquet")])
     assert bad.exit_code == 2 and "--n-clusters and --assignment apply to --method cluster" in bad.output
+
+
+def test_cli_impute_checks_the_output_name_and_target_before_fitting(tmp_path, monkeypatch):
+    from missmodal.impute import ClusterImputer
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("fitted before checking the input")
+
+    monkeypatch.setattr(ClusterImputer, "fit_parquet", no_fit)
+    write_data(incomplete_data(), tmp_path / "d.parquet")
+    runner = CliRunner()
+    as_csv = runner.invoke(main, ["impute", str(tmp_path / "d.parquet"), "-o", str(tmp_path / "o.csv")])
+    assert as_csv.exit_code == 2 and "o.csv" in as_csv.output and ".parquet" in as_csv.output
+    no_column = runner.invoke(main, ["impute", str(tmp_path / "d.parquet"), "--target", "nosuch", "-o", str(tmp_path / "o.parquet")])
+    assert no_column.exit_code == 2 and "nosuch" in no_column.output
+    assert not (tmp_path / "o.parquet").exists()

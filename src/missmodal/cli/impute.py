@@ -31,12 +31,14 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
     DATA into memory.
     """
     from ..data import iter_batches
+    from ..data.io import PARQUET_SUFFIXES, check_output_suffix
     from ..errors import MissmodalError
     from ..impute import IMPUTERS, make_imputer
     from ..impute.parquet import impute_batches, write_imputed
 
     if batch_size < 1:
         raise MissmodalError(f"--batch-size must be >= 1, got {batch_size}")
+    check_output_suffix(Path(output), PARQUET_SUFFIXES)
     if threads is not None:
         if threads < 1:
             raise MissmodalError(f"--threads must be >= 1, got {threads}")
@@ -58,6 +60,7 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
     path = Path(data)
     streamed = method == "cluster" and path.is_file() and path.suffix != ".npz"
     if streamed:
+        next(iter_batches(path, batch_size, target=target), None)  # roles (e.g. --target) checked before the long fit
         status(f"fitting {method} on {data} in batches of {batch_size} rows")
         imputer.fit_parquet(path, batch_size=batch_size)
         batches = iter_batches(path, batch_size, target=target)

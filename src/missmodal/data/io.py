@@ -112,10 +112,23 @@ def _check_every_modality_observed(data: MultimodalData, source: str) -> None:
         raise DataFormatError(f"{source}, column {never[0]!r}: modality is never observed")
 
 
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def check_output_suffix(path: Path, allowed: tuple[str, ...]) -> None:
+    """Refuse to write a format under another format's name (a Parquet file called ``out.csv``)."""
+    if path.suffix.lower() not in allowed:
+        raise DataFormatError(f"{path}: missmodal writes {', '.join(allowed)} files; give the output one of these "
+                              f"suffixes (got {path.suffix or 'no suffix'!r})")
+
+
 def write_data(data: MultimodalData, path: str | os.PathLike, layout: str = "list",
                row_group_size: int = 65536) -> Path:
-    """Write `data` atomically as Parquet (``layout`` "list" or "blocks") or, for a ``.npz`` path, as NPZ."""
+    """Write `data` atomically as Parquet (``layout`` "list" or "blocks") or, for a ``.npz`` path, as NPZ.
+
+    The suffix chooses the format: ``.parquet``/``.pq`` or ``.npz``; any other is refused."""
     path = Path(path)
+    check_output_suffix(path, PARQUET_SUFFIXES + (".npz",))
     if path.suffix == ".npz":
         return write_npz(data, path)
     table = data_to_table(data, layout)
@@ -132,6 +145,7 @@ class ParquetBatchWriter:
 
     def __init__(self, path: str | os.PathLike, layout: str = "list"):
         self.path = Path(path)
+        check_output_suffix(self.path, PARQUET_SUFFIXES)
         self.layout = layout
         self._context = atomic_path(self.path)
         self._tmp = self._context.__enter__()
