@@ -226,8 +226,11 @@ class Informativeness:
         self.complete_ = data.observed[:, [data.modality_index(n) for n in self.modalities_]].all(axis=1)
         n_complete = int(self.complete_.sum())
         self.classes_, y = np.unique(data.target[self.complete_], return_inverse=True)
+        if n_complete and len(self.classes_) < 2:
+            raise InsufficientDataError(f"the {n_complete} samples with all of {'+'.join(self.modalities_)} observed all have "
+                                        f"target {self.classes_[0]!r}: informativeness needs at least two classes")
         smallest_class = int(np.bincount(y).min()) if n_complete else 0
-        if n_complete < 10 * self.n_folds or len(self.classes_) < 2 or smallest_class < self.n_folds:
+        if n_complete < 10 * self.n_folds or smallest_class < self.n_folds:
             raise InsufficientDataError(
                 f"only {n_complete} of {data.n_samples} samples have all of {'+'.join(self.modalities_)} observed "
                 f"({len(self.classes_)} classes, the smallest with {smallest_class}): too few complete cases to estimate "
