@@ -198,3 +198,24 @@ def test_writing_under_another_formats_name_is_refused(tmp_path, tiny_data, name
     with pytest.raises(DataFormatError, match="suffixes"):
         ParquetBatchWriter(tmp_path / name)
     assert not (tmp_path / name).exists()
+
+
+def _variable_list_file(path, b_values):
+    table = pa.table({"id": [f"s{i}" for i in range(6)], "target": [0, 1, 0, 1, 0, 1],
+                      "a": pa.array([[1.0, 2.0]] * 6, pa.list_(pa.float32())),
+                      "b": pa.array(b_values, pa.list_(pa.float32()))})
+    pq.write_table(table, path)
+    return path
+
+
+def test_batches_of_variable_length_lists_know_the_width_of_a_modality_absent_from_a_batch(tmp_path):
+    path = _variable_list_file(tmp_path / "v.parquet", [None] * 4 + [[1.0, 2.0, 3.0]] * 2)
+    batches = list(iter_batches(path, batch_size=2))
+    assert [b.modalities["b"].shape for b in batches] == [(2, 3)] * 3
+    assert [b.observed[:, 1].tolist() for b in batches] == [[False, False], [False, False], [True, True]]
+
+
+def test_batches_of_variable_length_lists_with_ragged_widths_name_the_row(tmp_path):
+    path = _variable_list_file(tmp_path / "r.parquet", [[1.0, 2.0, 3.0]] + [None] * 3 + [[1.0, 2.0]] * 2)
+    with pytest.raises(DataFormatError, match="column 'b', row 4: embedding of length 2, expected 3"):
+        list(iter_batches(path, batch_size=2))

@@ -105,7 +105,7 @@ def _list_column_to_array(column: pa.ChunkedArray | pa.Array, name: str, source:
         lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
         lengths = np.asarray(lengths, dtype=float)
         present = lengths[observed]
-        width = int(present[0]) if present.size else (dim or 0)
+        width = dim if dim is not None else (int(present[0]) if present.size else 0)
         ragged = observed & (lengths != width)
         if ragged.any():
             row = int(np.flatnonzero(ragged)[0])

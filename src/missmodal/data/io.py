@@ -13,6 +13,7 @@ from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .._atomic import atomic_path
@@ -78,6 +79,8 @@ def iter_batches(path: str | os.PathLike, batch_size: int = 65536, target: str |
     parquet = _open_parquet(path)
     roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates)
     roles["dims"] = parquet_dims(parquet.schema_arrow, roles)
+    variable = [name for name in roles["modalities"] if name not in roles["dims"]]
+    roles["dims"].update(_first_observed_widths(parquet, variable))
     offset = 0
     for batch in parquet.iter_batches(batch_size=batch_size, columns=_columns(roles)):
         table = pa.Table.from_batches([batch])
@@ -94,6 +97,26 @@ def parquet_dims(schema: pa.Schema, roles: dict) -> dict[str, int]:
         elif pa.types.is_fixed_size_list(schema.field(name).type):
             dims[name] = schema.field(name).type.list_size
     return dims
+
+
+def _first_observed_widths(parquet: pq.ParquetFile, names: list[str]) -> dict[str, int]:
+    """Width of each variable-length list modality: the length of its first observed embedding.
+
+    One pass over just these columns, stopping once every width is known, so that a batch in which a
+    modality happens to be absent still gets its width, and later batches are checked against it.
+    """
+    widths: dict[str, int] = {}
+    if not names:
+        return widths
+    for batch in parquet.iter_batches(batch_size=65536, columns=names):
+        for name in names:
+            if name not in widths:
+                lengths = pc.drop_null(pc.list_value_length(batch.column(name)))
+                if len(lengths):
+                    widths[name] = int(lengths[0].as_py())
+        if len(widths) == len(names):
+            break
+    return widths
 
 
 def _columns(roles: dict) -> list[str]:
