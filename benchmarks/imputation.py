@@ -222,20 +222,21 @@ def write_latent_parquet(n: int, path: str, chunk: int = 100_000) -> dict:
     return {"n": n, "bytes_on_disk": os.path.getsize(path), "data_mb": n * 768 * 4 / 2**20}
 
 
-def case_streamed(path: str, k: int, batch_size: int, tol: float, max_iter: int) -> dict:
-    """Streamed fit and imputation of a Parquet file in row batches."""
+def case_streamed(path: str, k: int, batch_size: int, tol: float, max_iter: int, spill_dir: str | None = None) -> dict:
+    """Streamed fit and imputation of a Parquet file in row batches (Lloyd passes replayed from a local
+    spill file when ``spill_dir`` is given)."""
     from missmodal.impute import ClusterImputer, impute_parquet
 
     started = time.perf_counter()
     imputer = ClusterImputer(n_clusters=k, random_state=0, tol=tol, max_iter=max_iter, batch_size=batch_size)
-    imputer.fit_parquet(path, batch_size=batch_size)
+    imputer.fit_parquet(path, batch_size=batch_size, spill_dir=spill_dir)
     fitted = time.perf_counter()
     out = path + ".imputed.parquet"
     counts = impute_parquet(imputer, path, out, batch_size=batch_size)
     done = time.perf_counter()
     os.remove(out)
     return {"n": counts["rows"], "k": k, "batch_size": batch_size, "tol": tol, "max_iter": max_iter,
-            "fit_seconds": fitted - started, "transform_seconds": done - fitted, "total_seconds": done - started,
+            "spill": spill_dir is not None, "fit_seconds": fitted - started, "transform_seconds": done - fitted, "total_seconds": done - started,
             "n_iter": imputer.n_iter_, "peak_rss_mb": peak_rss_mb(), "data_mb": counts["rows"] * 768 * 4 / 2**20}
 
 
@@ -362,7 +363,8 @@ def report(path_md: Path) -> None:
                 lines.append(f"| cluster, streamed Parquet, max_iter {c['max_iter']} | {s['streamed_data']['n']} | "
                              f"{c['error']} | | | | | {s['streamed_data']['data_mb']:.0f} |")
                 continue
-            lines.append(f"| cluster, streamed Parquet (batch {c['batch_size']}, max_iter {c['max_iter']}) | {c['n']} | "
+            spill = ", Lloyd passes from a local spill file" if c.get("spill") else ""
+            lines.append(f"| cluster, streamed Parquet (batch {c['batch_size']}, max_iter {c['max_iter']}{spill}) | {c['n']} | "
                          f"{c['fit_seconds']:.1f} | {c['transform_seconds']:.1f} | {c['total_seconds']:.1f} | {c['n_iter']} | "
                          f"{c['peak_rss_mb']:.0f} | {c['data_mb']:.0f} |")
         lines.append("")
@@ -420,7 +422,7 @@ def main() -> None:
         cases = {"memory": lambda n, k, tol: case_in_memory(int(n), int(k), float(tol)), "sklearn-knn": lambda n: case_sklearn_knn(int(n)),
                  "sklearn-iterative": lambda n: case_sklearn_iterative_estimate(int(n)),
                  "write-latent": lambda n, p: write_latent_parquet(int(n), p),
-                 "streamed": lambda p, k, b, tol, it: case_streamed(p, int(k), int(b), float(tol), int(it)),
+                 "streamed": lambda p, k, b, tol, it, *spill: case_streamed(p, int(k), int(b), float(tol), int(it), *spill),
                  "gflops": case_gflops, "mfeat": lambda k: case_mfeat_timing(int(k))}
         print(json.dumps(cases[args.name](*args.args)))
         return

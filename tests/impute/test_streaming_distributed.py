@@ -37,6 +37,33 @@ def test_streamed_fit_over_parquet_row_batches_equals_the_in_memory_fit(tmp_path
     assert streamed.n_iter_ == memory.n_iter_ and streamed.modality_names_ == ["a", "b", "c"]
 
 
+def test_spilled_streamed_fit_equals_the_plain_streamed_fit_and_removes_its_file(tmp_path):
+    data = incomplete_data()
+    write_data(data, tmp_path / "d.parquet", row_group_size=20)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    params = dict(n_clusters=4, random_state=0, tol=0, device="cpu")
+    plain = ClusterImputer(**params).fit_parquet(tmp_path / "d.parquet", batch_size=8)
+    spilled = ClusterImputer(**params).fit_parquet(tmp_path / "d.parquet", batch_size=8, spill_dir=spill)
+    assert spilled.n_iter_ == plain.n_iter_ > 1
+    np.testing.assert_array_equal(spilled.cluster_centers_, plain.cluster_centers_)
+    np.testing.assert_array_equal(spilled.labels_, plain.labels_)
+    assert list(spill.iterdir()) == []
+
+
+def test_spilled_rows_replay_exactly_what_the_first_pass_read(tmp_path):
+    from missmodal.impute.sources import ParquetRows, SpilledRows
+
+    write_data(incomplete_data(), tmp_path / "d.parquet", row_group_size=20)
+    source = SpilledRows(ParquetRows(tmp_path / "d.parquet", batch_size=7), tmp_path)
+    first, second = list(source.batches()), list(source.batches())
+    source.close()
+    assert [s for s, _, _ in first] == [s for s, _, _ in second] and len(first) > 1
+    for (_, x1, o1), (_, x2, o2) in zip(first, second):
+        np.testing.assert_array_equal(x1, x2)  # NaN in the same places too
+        np.testing.assert_array_equal(o1, o2)
+
+
 def test_impute_parquet_writes_complete_rows_and_the_imputed_record(tmp_path):
     data = incomplete_data()
     write_data(data, tmp_path / "d.parquet")
@@ -78,7 +105,8 @@ def test_cli_impute_streams_a_parquet_file_and_records_imputed_slots(tmp_path):
     data = incomplete_data()
     write_data(data, tmp_path / "d.parquet")
     result = CliRunner().invoke(main, ["impute", str(tmp_path / "d.parquet"), "--method", "cluster", "--n-clusters", "4",
-                                       "--seed", "0", "--batch-size", "32", "--output", str(tmp_path / "o.parquet")])
+                                       "--seed", "0", "--batch-size", "32", "--spill-dir", str(tmp_path),
+                                       "--output", str(tmp_path / "o.parquet")])
     assert result.exit_code == 0, result.output
     assert f"{int((~data.observed).sum())} of 270 modality slots imputed" in result.output
     out = read_data(tmp_path / "o.parquet")
@@ -91,7 +119,7 @@ def test_cli_impute_with_an_in_memory_method_and_a_bad_option(tmp_path):
     ok = runner.invoke(main, ["impute", "mfeat", "--method", "mean", "-o", str(tmp_path / "m.parquet")])
     assert ok.exit_code == 0, ok.output
     bad = runner.invoke(main, ["impute", "mfeat", "--method", "mean", "--n-clusters", "3", "-o", str(tmp_path / "x.parquet")])
-    assert bad.exit_code == 2 and "--n-clusters and --assignment apply to --method cluster" in bad.output
+    assert bad.exit_code == 2 and "--n-clusters, --assignment and --spill-dir apply to --method cluster" in bad.output
 
 
 def test_cli_impute_checks_the_output_name_and_target_before_fitting(tmp_path, monkeypatch):

@@ -21,8 +21,11 @@ METHODS = ["zero", "mean", "knn", "iterative", "generative", "cluster"]
 @click.option("--target", default=None, help="Target column of a Parquet DATA file.")
 @click.option("--layout", type=click.Choice(["list", "blocks"]), default="list", show_default=True)
 @click.option("--threads", type=int, default=None, help="Torch threads (default: torch's choice; 1 helps on a busy machine).")
+@click.option("--spill-dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Streamed cluster fit: replay the Lloyd passes from a temporary raw copy in this folder "
+                   "(faster; disk use about the data's float32 size).")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .parquet.")
-def command(data, method, n_clusters, assignment, seed, batch_size, target, layout, threads, output) -> None:
+def command(data, method, n_clusters, assignment, seed, batch_size, target, layout, threads, spill_dir, output) -> None:
     """Impute the missing modalities of DATA and write every slot filled to OUTPUT.
 
     The output keeps DATA's rows, ids, target and covariates, with an extra column `imputed` (one bool per
@@ -45,8 +48,8 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
         import torch
 
         torch.set_num_threads(threads)
-    if method != "cluster" and (n_clusters is not None or assignment != "greedy"):
-        raise MissmodalError(f"--n-clusters and --assignment apply to --method cluster, not {method!r}")
+    if method != "cluster" and (n_clusters is not None or assignment != "greedy" or spill_dir is not None):
+        raise MissmodalError(f"--n-clusters, --assignment and --spill-dir apply to --method cluster, not {method!r}")
     params = {}
     if method == "cluster":
         params = dict(n_clusters=8 if n_clusters is None else n_clusters, assignment=assignment,
@@ -62,7 +65,7 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
     if streamed:
         next(iter_batches(path, batch_size, target=target), None)  # roles (e.g. --target) checked before the long fit
         status(f"fitting {method} on {data} in batches of {batch_size} rows")
-        imputer.fit_parquet(path, batch_size=batch_size)
+        imputer.fit_parquet(path, batch_size=batch_size, spill_dir=spill_dir)
         batches = iter_batches(path, batch_size, target=target)
     else:
         dataset = load_data_argument(data, target)

@@ -10,6 +10,7 @@ groups ``rank, rank + world_size, ...``.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -88,3 +89,55 @@ class ParquetRows:
                 X, _ = data.to_array()
                 yield start, X, data.observed
                 start += batch.num_rows
+
+
+class SpilledRows:
+    """A streamed source replayed from a local binary copy after its first pass.
+
+    The first pass over ``source`` also writes every batch (``X`` as float32, ``observed`` as bytes) to an
+    anonymous temporary file in ``directory``; later passes read the batches back instead of decoding and
+    validating the Parquet file again. Memory stays one batch (the copy lives on disk, in the page cache
+    at most); disk use is the data's float32 size, ``n × (D·4 + M)`` bytes; the file is deleted when
+    this object is closed or collected.
+    """
+
+    def __init__(self, source: ParquetRows, directory: str | os.PathLike | None = None):
+        self.source = source
+        self.n_total, self.n_local = source.n_total, source.n_local
+        self.widths, self.modality_names = source.widths, source.modality_names
+        self._file = tempfile.TemporaryFile(dir=directory)
+        self._index: list[tuple[int, int]] | None = None  # (start, rows) per batch, once a pass completed
+
+    def batches(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        if self._index is None:
+            yield from self._record()
+        else:
+            yield from self._replay()
+
+    def _record(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        self._file.seek(0)
+        self._file.truncate()
+        index = []
+        for start, X, observed in self.source.batches():
+            X = np.ascontiguousarray(X, dtype=np.float32)
+            observed = np.ascontiguousarray(observed, dtype=bool)
+            self._file.write(X.tobytes())
+            self._file.write(observed.tobytes())
+            index.append((start, X.shape[0]))
+            yield start, X, observed
+        self._file.flush()
+        self._index = index  # only a complete pass is replayed
+
+    def _replay(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        n_features, n_modalities = sum(self.widths), len(self.widths)
+        self._file.seek(0)
+        for start, rows in self._index:
+            X = np.empty((rows, n_features), dtype=np.float32)
+            observed = np.empty((rows, n_modalities), dtype=bool)
+            for array in (X, observed):
+                if self._file.readinto(memoryview(array).cast("B")) != array.nbytes:
+                    raise OSError(f"spill file of {self.source.path} ended early")
+            yield start, X, observed
+
+    def close(self) -> None:
+        self._file.close()
