@@ -14,6 +14,10 @@ from ..scenarios import Prepared
 from .common import aggregate, by_setting, cell_spec, fmt, mean_std, zoom_to_data
 
 
+#: Rows of the model x group heatmap (2^M - 1 groups can occur; the first ones, in evaluation order, are shown).
+MAX_HEATMAP_GROUPS = 80
+
+
 def method_name(entry: dict) -> str:
     return f"{entry['model']}+{entry['loss']}"
 
@@ -115,7 +119,8 @@ def heatmap_figure(setting: str, table: dict):
     import matplotlib.pyplot as plt
 
     methods = list(table["methods"])
-    groups = sorted(table["groups"], key=lambda name: (name.count("+"), table["groups"].index(name)))
+    shown = table["groups"][:MAX_HEATMAP_GROUPS]
+    groups = sorted(shown, key=lambda name: (name.count("+"), shown.index(name)))
     values = np.array([[table["methods"][m].get(g) if table["methods"][m].get(g) is not None else np.nan for m in methods]
                        for g in groups], dtype=float)
     fig, ax = plt.subplots(figsize=(2.5 + 1.3 * len(methods), 1.2 + 0.22 * len(groups)))
@@ -129,7 +134,8 @@ def heatmap_figure(setting: str, table: dict):
     ax.set_xticklabels(methods, rotation=20, ha="right", fontsize=8)
     ax.set_yticks(range(len(groups)))
     ax.set_yticklabels(groups, fontsize=7)
-    ax.set_title(f"{setting}: accuracy per combination group ({table['evaluation'].replace('_', '-')})", fontsize=9)
+    more = f", first {len(shown)} of {len(table['groups'])} groups" if len(shown) < len(table["groups"]) else ""
+    ax.set_title(f"{setting}: accuracy per combination group ({table['evaluation'].replace('_', '-')}{more})", fontsize=9)
     fig.colorbar(image, ax=ax, fraction=0.04)
     fig.tight_layout()
     return fig
