@@ -7,6 +7,7 @@ zero-filled and their outputs are masked or replaced, so a model's output never 
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from numbers import Integral
 from typing import Any, NamedTuple, Sequence
 
@@ -108,7 +109,7 @@ class GroupIndex(nn.Module):
         return torch.where(self.codes[position] == codes, position, torch.full_like(position, self.n_groups))
 
 
-class FusionModel(nn.Module):
+class FusionModel(nn.Module, metaclass=ABCMeta):
     """Base class: per-modality MLP encoders to a common width, modality dropout, and a fusion head.
 
     Subclasses implement :meth:`fuse`. ``config`` holds the constructor arguments (JSON-able), so that a
@@ -160,9 +161,9 @@ class FusionModel(nn.Module):
             observed = drop_modalities(observed, self.modality_dropout)
         return self.fuse(self.encoders(inputs, observed), observed)
 
+    @abstractmethod
     def fuse(self, tokens: Tensor, observed: Tensor) -> FusionOutput:
         """``tokens``: (n, M, w) encoded modalities (zeros where absent); ``observed``: (n, M) bool."""
-        raise NotImplementedError
 
     def group_specific_parameters(self) -> list[str]:
         """Names of parameters that belong to single groups (excluded from the shared-gradient diagnostics)."""

@@ -8,6 +8,7 @@ whole global batch (and DDP's gradient averaging then gives the single-process g
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Sequence
 
 import torch
@@ -20,7 +21,7 @@ from .distributed import DistributedContext, all_reduce_sum
 LOSSES = Registry("loss")
 
 
-class GroupObjective:
+class GroupObjective(ABC):
     """Base class: ``sum_g w_g L_g`` with weights from :meth:`group_weights`.
 
     Parameters
@@ -37,9 +38,9 @@ class GroupObjective:
     def n_groups(self) -> int:
         return int(self.train_counts.numel())
 
+    @abstractmethod
     def group_weights(self, group_means: Tensor, batch_counts: Tensor) -> Tensor:
         """``(G,)`` weights from the batch's group mean losses and group counts (both ``(G,)``, detached)."""
-        raise NotImplementedError
 
     def __call__(self, losses: Tensor, groups: Tensor, context: DistributedContext = DistributedContext()) -> tuple[Tensor, float]:
         """Objective of one (global) batch.
