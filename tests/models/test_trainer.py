@@ -66,8 +66,10 @@ def test_resume_after_a_kill_gives_the_same_final_weights_as_an_uninterrupted_ru
 def test_resume_refuses_a_checkpoint_written_with_other_settings(tmp_path, data):
     train, val = data.split((0.75, 0.25), seed=0)
     fit_model(train, val, model="attention", checkpoint_dir=tmp_path, epochs=1)
-    with pytest.raises(MissmodalError, match="different settings"):
+    with pytest.raises(MissmodalError, match=r"different settings \(model\)"):
         fit_model(train, val, model="late", checkpoint_dir=tmp_path, resume=True, epochs=1)
+    with pytest.raises(MissmodalError, match=r"different settings \(epochs\)"):
+        fit_model(train, val, model="attention", checkpoint_dir=tmp_path, resume=True, epochs=3)
 
 
 def test_early_stopping_keeps_the_best_validation_epoch(data):

@@ -109,6 +109,12 @@ def per_sample_loss(task: str) -> Callable[[Tensor, Tensor], Tensor]:
     return lambda logits, y: F.mse_loss(logits, y, reduction="none").mean(dim=1)
 
 
+def _changed_settings(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Names of the settings that differ (the training options one level down: ``epochs``, not ``train``)."""
+    flat = [{**{k: v for k, v in d.items() if k != "train"}, **d.get("train", {})} for d in (old, new)]
+    return sorted(k for k in set(flat[0]) | set(flat[1]) if flat[0].get(k) != flat[1].get(k))
+
+
 @dataclass
 class TrainingData:
     """Tensors of one split: inputs, observed mask, encoded target, group index (-1: not a training group),
@@ -325,9 +331,12 @@ class Trainer:
         if path is None or not path.is_file():
             return
         payload = torch.load(path, map_location="cpu", weights_only=True)
-        if payload["settings"] != self._settings():
-            raise MissmodalError(f"{path}: checkpoint was written with different settings; resume with the same "
-                                 f"model, loss and options, or use a new output folder")
+        settings = self._settings()
+        if payload["settings"] != settings:
+            changed = _changed_settings(payload["settings"], settings)
+            raise MissmodalError(f"{path}: checkpoint was written with different settings ({', '.join(changed)}); resume "
+                                 "with the same model, loss and options (so that the run equals an uninterrupted one), "
+                                 "or use a new output folder")
         module.load_state_dict(payload["model"])
         optimizer.load_state_dict(payload["optimizer"])
         objective.load_state_dict(payload["objective"])
