@@ -136,3 +136,17 @@ def test_cli_impute_checks_the_output_name_and_target_before_fitting(tmp_path, m
     no_column = runner.invoke(main, ["impute", str(tmp_path / "d.parquet"), "--target", "nosuch", "-o", str(tmp_path / "o.parquet")])
     assert no_column.exit_code == 2 and "nosuch" in no_column.output
     assert not (tmp_path / "o.parquet").exists()
+
+
+def test_parquet_rows_know_the_width_of_a_variable_length_modality_absent_from_the_first_batch(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from missmodal.impute.sources import ParquetRows
+
+    table = pa.table({"a": pa.array([[1.0, 2.0]] * 6, pa.list_(pa.float32())),
+                      "b": pa.array([None] * 4 + [[1.0, 2.0, 3.0]] * 2, pa.list_(pa.float32()))})
+    pq.write_table(table, tmp_path / "v.parquet")
+    rows = ParquetRows(tmp_path / "v.parquet", batch_size=2)
+    assert rows.widths == [2, 3]
+    assert [X.shape for _, X, _ in rows.batches()] == [(2, 5)] * 3

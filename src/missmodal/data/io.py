@@ -80,7 +80,7 @@ def iter_batches(path: str | os.PathLike, batch_size: int = 65536, target: str |
     roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates)
     roles["dims"] = parquet_dims(parquet.schema_arrow, roles)
     variable = [name for name in roles["modalities"] if name not in roles["dims"]]
-    roles["dims"].update(_first_observed_widths(parquet, variable))
+    roles["dims"].update(first_observed_widths(parquet, variable))
     offset = 0
     for batch in parquet.iter_batches(batch_size=batch_size, columns=_columns(roles)):
         table = pa.Table.from_batches([batch])
@@ -99,7 +99,7 @@ def parquet_dims(schema: pa.Schema, roles: dict) -> dict[str, int]:
     return dims
 
 
-def _first_observed_widths(parquet: pq.ParquetFile, names: list[str]) -> dict[str, int]:
+def first_observed_widths(parquet: pq.ParquetFile, names: list[str]) -> dict[str, int]:
     """Width of each variable-length list modality: the length of its first observed embedding.
 
     One pass over just these columns, stopping once every width is known, so that a batch in which a

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..data.arrow import infer_roles, table_to_data
-from ..data.io import parquet_dims
+from ..data.io import first_observed_widths, parquet_dims
 from ..errors import DataFormatError
 from .parallel import all_gather_concat
 
@@ -60,6 +60,8 @@ class ParquetRows:
             raise DataFormatError(f"{self.path}: not a Parquet file ({str(error).splitlines()[0]})") from None
         roles = infer_roles(self.file.schema_arrow, str(self.path))
         roles["dims"] = parquet_dims(self.file.schema_arrow, roles)
+        variable = [name for name in roles["modalities"] if name not in roles["dims"]]
+        roles["dims"].update(first_observed_widths(self.file, variable))
         self.roles = dict(roles, target=None, id=None, covariates=[])
         self.modality_names = list(roles["modalities"])
         self.columns = [c for name in self.modality_names for c in roles["block_columns"].get(name, [name])]
@@ -73,12 +75,8 @@ class ParquetRows:
         self.widths = self._widths()
 
     def _widths(self) -> list[int]:
-        dims = self.roles["dims"]
-        if all(name in dims for name in self.modality_names):
-            return [dims[name] for name in self.modality_names]
-        first = next(self.file.iter_batches(batch_size=self.batch_size, columns=self.columns))
-        data = table_to_data(pa.Table.from_batches([first]), self.roles, str(self.path), require_modality=False)
-        return list(data.dims.values())
+        """Width of each modality (0 for one never observed, which the fit then reports by name)."""
+        return [self.roles["dims"].get(name, 0) for name in self.modality_names]
 
     def batches(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         for group in self.groups:
