@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import check_estimator
 from missmodal import MissmodalError, MultimodalData
 from missmodal.impute import IMPUTERS, ClusterImputer, MeanImputer, make_imputer, reconstruction_error
 
-FAST = {"generative": {"epochs": 3, "hidden": 16}, "cluster": {"n_clusters": 3}}
+FAST = {"generative": {"epochs": 3, "hidden": 16}, "cluster": {"n_clusters": 3}, "auto": {"candidates": ["mean", "iterative"]}}
 
 
 def build(name, **params):
@@ -29,15 +29,15 @@ def incomplete(seed=0, n=40, widths=(2, 3, 1)):
 
 
 def test_registry_names_every_imputer():
-    assert set(IMPUTERS.names()) == {"zero", "mean", "knn", "iterative", "generative", "cluster"}
+    assert set(IMPUTERS.names()) == {"zero", "mean", "knn", "iterative", "generative", "cluster", "auto"}
 
 
-@pytest.mark.parametrize("name", ["zero", "mean", "knn", "iterative", "generative", "cluster"])
+@pytest.mark.parametrize("name", ["zero", "mean", "knn", "iterative", "generative", "cluster", "auto"])
 def test_passes_scikit_learn_check_estimator(name):
     check_estimator(build(name))
 
 
-@pytest.mark.parametrize("name", ["zero", "mean", "knn", "iterative", "generative", "cluster"])
+@pytest.mark.parametrize("name", ["zero", "mean", "knn", "iterative", "generative", "cluster", "auto"])
 def test_output_has_no_missing_value_and_keeps_dtype(name):
     X, _ = incomplete()
     for dtype in (np.float32, np.float64):
@@ -48,7 +48,7 @@ def test_output_has_no_missing_value_and_keeps_dtype(name):
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10**6), name=st.sampled_from(["zero", "mean", "knn", "iterative", "generative", "cluster"]),
+@given(seed=st.integers(0, 10**6), name=st.sampled_from(["zero", "mean", "knn", "iterative", "generative", "cluster", "auto"]),
        widths=st.lists(st.integers(1, 3), min_size=1, max_size=4))
 def test_observed_values_are_bit_identical_after_imputation(seed, name, widths):
     X, observed = incomplete(seed, n=12, widths=widths)

@@ -82,7 +82,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         filled = values.copy() if observed.all() else self._complete(values, self._fill(X32, observed), observed)
         if not isinstance(X, MultimodalData):
             return filled
-        return self._as_data(X, filled, {"method": self._method_name(), "imputed_slots": int((~observed).sum())})
+        record = {"method": self._method_name(), "imputed_slots": int((~observed).sum()), **self.choices()}
+        return self._as_data(X, filled, record)
 
     # --- helpers for subclasses ---------------------------------------------------------------------
     def _complete(self, values: np.ndarray, fill: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -104,6 +105,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         result = data.replace(modalities=modalities, observed=np.ones_like(data.observed))
         result.metadata["imputation"] = record
         return result
+
+    def choices(self) -> dict:
+        """Settings the imputer chose while fitting, recorded in ``metadata["imputation"]`` (none here)."""
+        return {}
 
     def _method_name(self) -> str:
         return next((name for name in IMPUTERS if IMPUTERS.get(name) is type(self)), type(self).__name__)

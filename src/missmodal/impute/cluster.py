@@ -6,7 +6,7 @@ Written from the formulas in ``DESIGN.md`` ("UL4M4"); see the class docstring fo
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -17,12 +17,14 @@ from ..data.multimodal import MultimodalData
 from ..errors import MissmodalError
 from .base import IMPUTERS, BaseImputer
 from .blocks import Moments, expand, observed_blocks
+from .choose import choose_k
 from .distance import BlockGeometry, partial_sq_distance, partial_sq_terms
 from .parallel import all_gather_concat, all_reduce_sum, world
 from .sources import ArrayRows, ParquetRows, SpilledRows
 
 # Rows × centres × centres elements of one exact-greedy block (bounds the (b, k, k) pair-distance tensor).
 _GREEDY_ELEMENTS = 1 << 22
+K_GRID = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -103,8 +105,14 @@ class ClusterImputer(BaseImputer):
 
     Parameters
     ----------
-    n_clusters : int, default=8
-        Number of clusters k (``k = 1`` is mean imputation).
+    n_clusters : int or "auto", default="auto"
+        Number of clusters k (``k = 1`` is mean imputation). ``"auto"``: the k of ``n_clusters_grid`` with
+        the lowest masked-block error (observed blocks of the k-means++ sample rows hidden, refitted and
+        filled; :func:`~missmodal.impute.masked_block_validation`), recorded in ``n_clusters_scores_``.
+    n_clusters_grid : sequence of int, default=(1, 2, 4, 8, 16, 32, 64, 128, 256)
+        The ks ``"auto"`` tries (those above a fifth of the sample rows are skipped).
+    validation_share : float, default=0.2
+        Share of observed blocks ``"auto"`` hides.
     modalities : list of int, optional
         Column-block widths for 2-D array input (``None``: every column its own modality). Ignored for
         `MultimodalData`, whose modalities are known.
@@ -133,6 +141,10 @@ class ClusterImputer(BaseImputer):
 
     Attributes
     ----------
+    n_clusters_ : int
+        The number of clusters fitted (``n_clusters``, or the one ``"auto"`` chose).
+    n_clusters_scores_ : dict of int -> float or None
+        Masked-block error of each k tried by ``"auto"`` (None for a given k).
     cluster_centers_ : ndarray of shape (n_clusters, D), float32
         Centres in the original feature space, NaN in the blocks a centre lacks.
     centers_observed_ : ndarray of shape (n_clusters, M), bool
@@ -163,11 +175,14 @@ class ClusterImputer(BaseImputer):
            [5., 5., 6.]])
     """
 
-    def __init__(self, n_clusters: int = 8, *, modalities: list[int] | None = None, assignment: str = "greedy",
+    def __init__(self, n_clusters: int | str = "auto", *, n_clusters_grid: Sequence[int] = K_GRID,
+                 validation_share: float = 0.2, modalities: list[int] | None = None, assignment: str = "greedy",
                  temperature: float = 1.0, init: Any = "k-means++", init_size: int = 20_000, max_iter: int = 100,
                  tol: float = 1e-4, batch_size: int = 16384, random_state: Any = None, device: str | None = None,
                  distributed: bool = False):
         self.n_clusters = n_clusters
+        self.n_clusters_grid = n_clusters_grid
+        self.validation_share = validation_share
         self.modalities = modalities
         self.assignment = assignment
         self.temperature = temperature
@@ -213,12 +228,12 @@ class ClusterImputer(BaseImputer):
             raise MissmodalError(f"batch_size must be a positive int, got {self.batch_size!r}")
         return int(self.batch_size)
 
-    def _check_params(self, n_total: int) -> None:
+    def _check_params(self) -> None:
         k = self.n_clusters
-        if not isinstance(k, (int, np.integer)) or k < 1:
-            raise MissmodalError(f"n_clusters must be a positive int, got {k!r}")
-        if k > n_total:
-            raise MissmodalError(f"n_clusters={k} is larger than the number of samples (n_samples={n_total})")
+        if not (k == "auto" or isinstance(k, (int, np.integer)) and k >= 1):
+            raise MissmodalError(f"n_clusters must be a positive int or 'auto', got {k!r}")
+        if k == "auto" and not isinstance(self.init, str):
+            raise MissmodalError("n_clusters='auto' chooses k itself; an init array fixes k, give n_clusters=len(init)")
         if self.assignment not in ("greedy", "soft"):
             raise MissmodalError(f"assignment must be 'greedy' or 'soft', got {self.assignment!r}")
         if not self.temperature > 0:
@@ -230,12 +245,19 @@ class ClusterImputer(BaseImputer):
         if isinstance(self.init, str):
             if self.init != "k-means++":
                 raise MissmodalError(f"init must be 'k-means++' or an array of initial centres, got {self.init!r}")
-            if not isinstance(self.init_size, (int, np.integer)) or self.init_size < k:
-                raise MissmodalError(f"init_size must be an int >= n_clusters ({k}), got {self.init_size!r}")
+            if not isinstance(self.init_size, (int, np.integer)) or self.init_size < 1:
+                raise MissmodalError(f"init_size must be a positive int, got {self.init_size!r}")
+
+    def _check_k(self, n_total: int) -> None:
+        k = self.n_clusters_
+        if k > n_total:
+            raise MissmodalError(f"n_clusters={k} is larger than the number of samples (n_samples={n_total})")
+        if isinstance(self.init, str) and self.init_size < k:
+            raise MissmodalError(f"init_size must be an int >= n_clusters ({k}), got {self.init_size!r}")
 
     def _fit_rows(self, source: ArrayRows | ParquetRows) -> None:
         n_total = source.n_total
-        self._check_params(n_total)
+        self._check_params()
         device = resolve_device(self.device)
         random_state = check_random_state(self.random_state)
         if isinstance(self.init, str):
@@ -245,6 +267,11 @@ class ClusterImputer(BaseImputer):
         else:
             sample = np.zeros(0, dtype=np.int64)
         moments, sample_x, sample_o = self._first_pass(source, sample)
+        if self.n_clusters == "auto":
+            self.n_clusters_, self.n_clusters_scores_ = choose_k(self, sample_x, random_state)
+        else:
+            self.n_clusters_, self.n_clusters_scores_ = int(self.n_clusters), None
+        self._check_k(n_total)
         self.mean_, self.scale_ = moments.mean_scale()
         self._set_normaliser(device)
         geometry = self._geometry
@@ -254,6 +281,12 @@ class ClusterImputer(BaseImputer):
         else:
             centers, has = self._initial_centres(device)
         self._lloyd(source, centers, has, geometry)
+
+    def choices(self) -> dict:
+        details = {"n_clusters": int(self.n_clusters_)}
+        if self.n_clusters_scores_ is not None:
+            details["n_clusters_scores"] = {str(k): v for k, v in self.n_clusters_scores_.items()}
+        return details
 
     def _first_pass(self, source, sample: np.ndarray) -> tuple[Moments, np.ndarray, np.ndarray]:
         """Normalisation sums and the raw rows k-means++ runs on, in one pass, reduced over processes."""
@@ -286,8 +319,8 @@ class ClusterImputer(BaseImputer):
 
     def _initial_centres(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
         init = np.asarray(self.init, dtype=np.float32)
-        if init.shape != (self.n_clusters, self.n_features_in_):
-            raise MissmodalError(f"init must have shape ({self.n_clusters}, {self.n_features_in_}), got {init.shape}")
+        if init.shape != (self.n_clusters_, self.n_features_in_):
+            raise MissmodalError(f"init must have shape ({self.n_clusters_}, {self.n_features_in_}), got {init.shape}")
         has = observed_blocks(init, self.widths_)
         if not has.any(axis=1).all():
             raise MissmodalError(f"init, row {int(np.flatnonzero(~has.any(axis=1))[0])}: a centre needs at least one modality")
@@ -301,7 +334,7 @@ class ClusterImputer(BaseImputer):
         z_sq = geometry.block_sq_norms(z)
         chosen = [int(random_state.randint(size))]
         closest = self._distance_to_row(z, o, z_sq, chosen[0], geometry)
-        for _ in range(1, self.n_clusters):
+        for _ in range(1, self.n_clusters_):
             infinite = ~np.isfinite(closest)
             if infinite.any():
                 candidates = np.flatnonzero(infinite)
@@ -329,7 +362,7 @@ class ClusterImputer(BaseImputer):
     def _assignment_pass(self, source, centers: torch.Tensor, has: torch.Tensor, labels: np.ndarray,
                          geometry: BlockGeometry, cache: list | None) -> dict[str, Any]:
         """Assign every row to its nearest centre; accumulate per-cluster, per-modality sums and counts."""
-        k, device = self.n_clusters, centers.device
+        k, device = self.n_clusters_, centers.device
         n_features, n_modalities = centers.shape[1], has.shape[1]
         sums = torch.zeros(k, n_features, dtype=torch.float64, device=device)
         counts = torch.zeros(k, n_modalities, dtype=torch.float64, device=device)
@@ -451,7 +484,7 @@ class ClusterImputer(BaseImputer):
         if bool(q.all()):
             nearest = torch.argmin(partial_sq_distance(z, o, c, q, geometry), dim=1)
             return nearest[:, None].expand(-1, q.shape[1])
-        step = max(1, _GREEDY_ELEMENTS // (self.n_clusters * self.n_clusters))
+        step = max(1, _GREEDY_ELEMENTS // (self.n_clusters_ * self.n_clusters_))
         return torch.cat([self._greedy_partial(z[s:s + step], o[s:s + step]) for s in range(0, z.shape[0], step)])
 
     def _greedy_partial(self, z: torch.Tensor, o: torch.Tensor) -> torch.Tensor:
