@@ -191,8 +191,9 @@ def masked_block_validation(imputer: Any, X: Any, share: float = 0.2, n_repeats:
     for _ in range(n_repeats):
         hidden = hide_blocks(observed, share, rng)
         if not hidden.any():
-            raise MissmodalError("masked-block validation: no observed block can be hidden (every row has a single "
-                                 "observed modality, or a modality is observed once); the imputer cannot be scored")
+            raise MissmodalError(f"masked-block validation (n_samples={values.shape[0]}): no observed block can be "
+                                 "hidden (every row has a single observed modality, or a modality is observed once); "
+                                 "the imputer cannot be scored")
         masked = np.where(expand(hidden, widths), np.float32(np.nan), values)
         model = clone(imputer).set_params(modalities=widths)
         filled = model.fit(masked).transform(masked)

@@ -5,6 +5,9 @@
   ``s_j`` the per-dimension standard deviation of the complete training data;
 - downstream F1: a standardised logistic regression trained on the imputed training split and scored on
   the imputed test split.
+
+Imputers that choose their settings by masked-block validation on the training split (``auto``, the
+cluster imputer's default ``n_clusters="auto"``) record the choice in each cell's ``chosen``.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ def run(spec: dict, prepared: Prepared) -> dict:
     classifier.fit(x_train, prepared.train.target)
     proba = classifier.predict_proba(x_test)
     downstream = subset_metrics(prepared.test.target, proba, prepared.test.task, classifier.classes_)
-    result = {"fit_transform_seconds": seconds, "downstream": downstream, "reconstruction": None}
+    chosen = {k: v for k, v in test.metadata["imputation"].items() if k not in ("method", "imputed_slots")}
+    result = {"fit_transform_seconds": seconds, "downstream": downstream, "reconstruction": None, "chosen": chosen}
     if prepared.has_oracle:
         errors = reconstruction_error(test, prepared.test_full, prepared.test.observed, prepared.train_full)
         kept = [v for v in errors.values() if v is not None]
