@@ -78,3 +78,16 @@ def test_bad_share_and_unscorable_data_are_rejected():
     single[10:, 0] = np.nan  # every row has one block: nothing can be hidden
     with pytest.raises(MissmodalError, match="no observed block can be hidden"):
         masked_block_validation(MeanImputer(), single, random_state=0)
+
+
+def test_filled_fields_of_a_partly_observed_block_are_not_scored():
+    rng = np.random.default_rng(0)
+    n = 400
+    a = rng.normal(size=(n, 2))
+    b = rng.normal(size=(n, 2))
+    fields = np.ones((n, 2), bool)
+    fields[: n // 2, 1] = False
+    b[: n // 2, 1] = b[n // 2:, 1].mean()  # the schema's fill: scoring it would count exact "hits" (error ~0.7)
+    data = MultimodalData({"a": a, "b": b}, observed=np.ones((n, 2), bool), field_observed={"b": fields})
+    result = masked_block_validation(MeanImputer(), data, share=0.3, random_state=0)
+    assert result.per_modality["b"] == pytest.approx(1.0, abs=0.08)

@@ -8,7 +8,8 @@ observed::
     error_m = sqrt( mean_{i ∈ H_m, j} ((x̂_ij − x_ij) / σ_mj)² )
 
 (1.0 is about the error of filling with the mean, 0 is perfect); ``mean`` averages ``error_m`` over the
-modalities with hidden blocks. This is what ``method="auto"``, ``n_clusters="auto"`` and
+modalities with hidden blocks. Only values actually observed are scored (the filled fields of a partly
+observed block, ``MultimodalData.field_observed``, are not). This is what ``method="auto"``, ``n_clusters="auto"`` and
 ``missmodal impute --validate`` use.
 
 Assumption: blocks hidden completely at random stand for the blocks that are really missing. Under MAR or
@@ -58,17 +59,24 @@ def hide_blocks(observed: np.ndarray, share: float, random_state: Any = None) ->
 
 
 def block_errors(truth: np.ndarray, filled: np.ndarray, hidden: np.ndarray, widths: list[int],
-                 scale: np.ndarray) -> list[float | None]:
-    """Per modality: RMSE of ``filled`` against ``truth`` over the hidden blocks, in units of ``scale`` (D,)."""
+                 scale: np.ndarray, fields: np.ndarray | None = None) -> list[float | None]:
+    """Per modality: RMSE of ``filled`` against ``truth`` over the hidden blocks, in units of ``scale`` (D,).
+
+    ``fields`` (n, D) bool, optional: the values actually observed (a partly observed block's filled fields
+    are not scored).
+    """
     bounds = np.cumsum([0] + list(widths))
     errors: list[float | None] = []
     for m in range(len(widths)):
-        rows = hidden[:, m]
-        if not rows.any():
+        block = slice(bounds[m], bounds[m + 1])
+        cells = np.repeat(hidden[:, m:m + 1], widths[m], axis=1)
+        if fields is not None:
+            cells &= fields[:, block]
+        if not cells.any():
             errors.append(None)
             continue
-        block = slice(bounds[m], bounds[m + 1])
-        diff = (filled[rows, block].astype(np.float64) - truth[rows, block]) / scale[block]
+        diff = (filled[:, block][cells].astype(np.float64) - truth[:, block][cells]) / np.broadcast_to(
+            scale[block], cells.shape)[cells]
         errors.append(float(np.sqrt(np.mean(diff**2))))
     return errors
 
@@ -121,16 +129,19 @@ class ValidationResult:
         return "\n".join(lines)
 
 
-def as_blocks(X: Any, modalities: Any = None) -> tuple[np.ndarray, list[int], np.ndarray, list[str]]:
-    """``(values float32 (n, D) with NaN blocks, widths, observed (n, M), names)`` of data or an array."""
+def as_blocks(X: Any, modalities: Any = None) -> tuple[np.ndarray, list[int], np.ndarray, list[str], np.ndarray]:
+    """``(values float32 (n, D) with NaN blocks, widths, observed (n, M), names, fields (n, D))`` of data or
+    an array; ``fields`` marks the values actually observed (a partly observed block's filled fields are not)."""
     if isinstance(X, MultimodalData):
         values, widths = X.to_array()
-        return values.astype(np.float32, copy=False), widths, X.observed.copy(), list(X.modality_names)
+        fields = np.hstack([X.field_mask(name) for name in X.modality_names])
+        return values.astype(np.float32, copy=False), widths, X.observed.copy(), list(X.modality_names), fields
     values = np.asarray(X, dtype=np.float32)
     if values.ndim != 2:
         raise MissmodalError(f"X must be a 2-D array or MultimodalData, got shape {values.shape}")
     widths = check_widths(modalities, values.shape[1])
-    return values, widths, observed_blocks(values, widths), [f"m{m}" for m in range(len(widths))]
+    observed = observed_blocks(values, widths)
+    return values, widths, observed, [f"m{m}" for m in range(len(widths))], expand(observed, widths)
 
 
 def pattern_warnings(observed: np.ndarray, names: list[str]) -> list[str]:
@@ -178,8 +189,7 @@ def masked_block_validation(imputer: Any, X: Any, share: float = 0.2, n_repeats:
     """
     if not isinstance(n_repeats, (int, np.integer)) or n_repeats < 1:
         raise MissmodalError(f"n_repeats must be a positive int, got {n_repeats!r}")
-    values, widths, observed, names = as_blocks(X, getattr(imputer, "modalities", None))
-    columns = expand(observed, widths)
+    values, widths, observed, names, columns = as_blocks(X, getattr(imputer, "modalities", None))
     count = np.maximum(columns.sum(axis=0), 1)
     centred = np.where(columns, values, 0.0).astype(np.float64)
     mean = centred.sum(axis=0) / count
@@ -197,7 +207,7 @@ def masked_block_validation(imputer: Any, X: Any, share: float = 0.2, n_repeats:
         masked = np.where(expand(hidden, widths), np.float32(np.nan), values)
         model = clone(imputer).set_params(modalities=widths)
         filled = model.fit(masked).transform(masked)
-        runs.append(block_errors(values, filled, hidden, widths, scale))
+        runs.append(block_errors(values, filled, hidden, widths, scale, columns))
         hidden_counts.append(int(hidden.sum()))
     seconds = time.perf_counter() - started
     per_modality = {}
