@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import json
 import os
 import platform
@@ -224,12 +225,15 @@ def merge_rows(path: Path, rows: list[dict], keys: tuple[str, ...]) -> list[dict
     return old + rows
 
 
-def quality(seeds: int, scenarios: list[str], methods: list[str], limit: float, mlp: bool) -> dict:
-    rows = [row for scenario in scenarios for seed in range(seeds)
-            for row in quality_run(scenario, seed, methods, limit, mlp)]
-    return {"rows": rows,
-            "split": "stratified 70/30 train/test per seed; imputers fit on the incomplete train rows",
-            "error": "normalised RMSE on the hidden true test values, per modality (units of its spread), averaged"}
+def quality(seeds: list[int], scenarios: list[str], methods: list[str], limit: float, mlp: bool, save) -> dict:
+    """Rows of every scenario × seed × method; ``save(rows)`` is called after each seed, so a run stopped
+    early keeps the seeds it finished."""
+    rows = []
+    for scenario in scenarios:
+        for seed in seeds:
+            rows += quality_run(scenario, seed, methods, limit, mlp)
+            save(rows)
+    return rows
 
 
 # --- (b) speed and memory on latent ------------------------------------------------------------------------
@@ -407,10 +411,18 @@ def latent_run(n: int, n_test: int, seed: int, methods: list[str], limit: float)
     return rows
 
 
-def latent(n: int, n_test: int, seeds: int, methods: list[str], limit: float) -> dict:
-    rows = [row for seed in range(seeds) for row in latent_run(n, n_test, seed, methods, limit)]
-    return {"rows": rows, "data": f"latent, 6 modalities x 128 dims, 50% MCAR; fit on {n} rows, {n_test} further "
-                                  "rows filled and scored (error on their hidden true values)"}
+def latent(n: int, n_test: int, seeds: list[int], methods: list[str], limit: float, save) -> list[dict]:
+    rows = []
+    for seed in seeds:
+        rows += latent_run(n, n_test, seed, methods, limit)
+        save(rows)
+    return rows
+
+
+LATENT_DATA = "latent, 6 modalities x 128 dims, 50% MCAR; fit on the first n rows, n_test further rows filled and " \
+              "scored (error on their hidden true values)"
+QUALITY_NOTES = {"split": "stratified 70/30 train/test per seed; imputers fit on the incomplete train rows",
+                 "error": "normalised RMSE on the hidden true test values, per modality (units of its spread), averaged"}
 
 
 # --- report -----------------------------------------------------------------------------------------------
@@ -445,7 +457,7 @@ def quality_report(q: dict) -> list[str]:
     methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
     scenarios = [s for s in SCENARIOS if any(r["scenario"] == s for r in rows)]
     lines = ["## (a) Quality on mfeat (mean ± sd over seeds, ddof = 1)", "", "Made by:", *commands_block(q), "",
-             f"Error: {q['error']}. F1: micro-F1 on the test rows; {q['split']}. Every imputer with its defaults "
+             f"Error: {QUALITY_NOTES['error']}. F1: micro-F1 on the test rows; {QUALITY_NOTES['split']}. Every imputer with its defaults "
              "(settings of `cluster` and `auto` chosen by masked-block validation on the train rows only); "
              "scikit-learn peers on the same per-column standardisation as missmodal's. A cell with fewer seeds "
              "says so; runs past the time limit are listed below the tables.", ""]
@@ -509,7 +521,7 @@ def latent_report(part: dict) -> list[str]:
     methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
     n = rows[0]["n"]
     lines = [f"## (c) Latent 6 × 128 at n = {n}: hidden-value error and time against the peers (one process)", "",
-             "Made by:", *commands_block(part), "", f"Data: {part['data']}. Each seed runs every method in the same "
+             "Made by:", *commands_block(part), "", f"Data: {LATENT_DATA} (n = {n}, n_test = {rows[0]['n_test']}). Each seed runs every method in the same "
              "process one after the other, so the time ratios (peer seconds / cluster seconds, per seed) share the "
              "machine's load. A run past the time limit gives a lower bound on its ratio (the limit / cluster seconds).", "",
              "| method | hidden-value error | seconds (fit + fill) | seconds / cluster seconds (per seed: mean, min) | "
@@ -581,6 +593,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="part", required=True)
     q = sub.add_parser("quality")
     q.add_argument("--seeds", type=int, default=5)
+    q.add_argument("--seed-start", type=int, default=0, help="first seed (seeds seed-start .. seed-start + seeds - 1)")
     q.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=list(SCENARIOS))
     q.add_argument("--methods", nargs="+", default=DEFAULT_METHODS, choices=list(METHODS))
     q.add_argument("--time-limit", type=float, default=900.0, help="seconds per imputer run (fit + fills)")
@@ -589,6 +602,7 @@ def main() -> None:
     lt.add_argument("--n", type=int, default=20_000)
     lt.add_argument("--n-test", type=int, default=1_000)
     lt.add_argument("--seeds", type=int, default=2)
+    lt.add_argument("--seed-start", type=int, default=0)
     lt.add_argument("--methods", nargs="+", default=["cluster", "cluster-soft", "knn", "sklearn-knn"],
                     choices=list(METHODS))
     lt.add_argument("--time-limit", type=float, default=600.0, help="seconds per imputer run (fit + fill)")
@@ -622,19 +636,29 @@ def main() -> None:
     if args.part == "speed":
         payload = speed(args.sizes, args.streamed, args.k, args.tol, args.streamed_max_iter)
         payload.update(command=command, machine=run["machine"])
+        with atomic_path(path) as tmp:
+            Path(tmp).write_text(json.dumps(payload, indent=1) + "\n")
     else:
+        seeds = list(range(args.seed_start, args.seed_start + args.seeds))
+        keys = ("scenario", "seed", "method") if args.part == "quality" else ("n", "seed", "method")
+
+        def save(rows: list[dict]) -> None:
+            """Merge ``rows`` into the part's JSON (rows of the same keys replaced) and record this run; under a
+            lock, so that runs of several scenarios in parallel processes do not overwrite each other."""
+            with open(path.with_suffix(".lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                previous = json.loads(path.read_text()) if path.exists() else {}
+                runs = [r for r in previous.get("runs", []) if (r["command"], r["date"]) != (command, date)]
+                run.update(seconds=time.perf_counter() - started, time_limit_seconds=args.time_limit,
+                           finished_rows=len(rows))
+                payload = {"rows": merge_rows(path, rows, keys), "runs": runs + [run]}
+                with atomic_path(path) as tmp:
+                    Path(tmp).write_text(json.dumps(payload, indent=1) + "\n")
+
         if args.part == "quality":
-            payload = quality(args.seeds, args.scenarios, args.methods, args.time_limit, args.mlp)
-            keys = ("scenario", "seed", "method")
+            quality(seeds, args.scenarios, args.methods, args.time_limit, args.mlp, save)
         else:
-            payload = latent(args.n, args.n_test, args.seeds, args.methods, args.time_limit)
-            keys = ("n", "seed", "method")
-        previous = json.loads(path.read_text()).get("runs", []) if path.exists() else []
-        payload["rows"] = merge_rows(path, payload["rows"], keys)
-        run.update(seconds=time.perf_counter() - started, time_limit_seconds=args.time_limit)
-        payload["runs"] = previous + [run]
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(json.dumps(payload, indent=1) + "\n")
+            latent(args.n, args.n_test, seeds, args.methods, args.time_limit, save)
     report(RESULTS / "imputation.md")
 
 
