@@ -113,3 +113,13 @@ def test_cli_rejects_a_bad_cluster_count_and_a_missing_output(tmp_path):
     assert runner.invoke(main, ["impute", str(path), "--n-clusters", "many", "-o", str(tmp_path / "o.parquet")]).exit_code == 2
     result = runner.invoke(main, ["impute", str(path)])
     assert result.exit_code == 2 and "--output is required" in result.output
+
+
+def test_with_one_modality_per_row_auto_falls_back_and_says_so():
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    X[:15, 1] = np.nan
+    X[15:, 0] = np.nan
+    auto = AutoImputer(random_state=0).fit(X)
+    assert auto.choice_ == "mean" and "without a score" in auto.choices()["warning"]
+    cluster = ClusterImputer(random_state=0).fit(X)
+    assert cluster.n_clusters_ == 8 and "without a score" in cluster.choices()["warning"]

@@ -121,8 +121,9 @@ def command(data, method, n_clusters, validate, validate_share, assignment, seed
         counts = write_imputed(impute_batches(imputer, batches, record), output, layout, progress=advance)
     done = time.perf_counter()
     if method == "cluster":
-        chosen = "" if imputer.n_clusters_scores_ is None else " (chosen by masked-block validation: " + ", ".join(
-            f"k={k} {score:.3f}" for k, score in imputer.n_clusters_scores_.items()) + ")"
+        scores = imputer.n_clusters_scores_
+        chosen = "" if scores is None else " (chosen by masked-block validation: " + ", ".join(
+            f"k={k} {score:.3f}" for k, score in scores.items()) + ")" if scores else f" ({imputer.choices()['warning']})"
         click.echo(f"{imputer.n_clusters_} clusters{chosen}, {imputer.n_iter_} Lloyd passes, "
                    f"{int(imputer.centers_observed_.all(axis=1).sum())} complete centres")
     share = counts["imputed_slots"] / max(counts["slots"], 1)

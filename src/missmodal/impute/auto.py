@@ -54,6 +54,9 @@ class AutoImputer(BaseImputer):
     best_estimator_ : BaseImputer
         The chosen candidate refitted on all fitting rows.
 
+    When no observed block can be hidden (every row has a single modality) nothing can be scored: the mean
+    imputer is used and ``choices()`` (hence ``metadata["imputation"]``) carries a warning saying so.
+
     Examples
     --------
     >>> import numpy as np
@@ -99,10 +102,16 @@ class AutoImputer(BaseImputer):
         return self.best_estimator_._fill(X, observed)
 
     def choices(self) -> dict:
-        return {"choice": self.choice_, "validation": {name: result.mean for name, result in self.scores_.items()},
-                **{f"chosen_{key}": value for key, value in self.best_estimator_.choices().items()}}
+        details = {"choice": self.choice_, "validation": {name: result.mean for name, result in self.scores_.items()},
+                   **{f"chosen_{key}": value for key, value in self.best_estimator_.choices().items()}}
+        if not self.scores_:
+            details["warning"] = (f"no observed block could be hidden (every row has one modality): "
+                                  f"{self.choice_} used without a score")
+        return details
 
     def summary(self) -> str:
         """The masked-block scores of every candidate and the choice."""
+        if not self.scores_:
+            return f"chosen: {self.choice_} ({self.choices()['warning']})"
         lines = [result.summary() for result in self.scores_.values()]
         return "\n".join(lines + [f"chosen: {self.choice_} (lowest masked-block error)"])

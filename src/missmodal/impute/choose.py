@@ -12,7 +12,10 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from .validation import ValidationResult, masked_block_validation
+from .validation import ValidationResult, can_hide, masked_block_validation
+
+FALLBACK_K = 8
+FALLBACK_METHOD = "mean"
 
 
 def choose_k(imputer: Any, X: np.ndarray, random_state: np.random.RandomState) -> tuple[int, dict[int, float]]:
@@ -20,7 +23,10 @@ def choose_k(imputer: Any, X: np.ndarray, random_state: np.random.RandomState) -
 
     ``X`` (s, D) float32 with NaN blocks (the rows k-means++ runs on); ks above ``s / 5`` are skipped, and
     the scan stops once two ks in a row score worse than the best so far. Returns ``(k, {k: error})``.
+    When no block can be hidden (every row has one modality) nothing can be scored: ``(min(8, s), {})``.
     """
+    if not can_hide(X, imputer.widths_):
+        return min(FALLBACK_K, X.shape[0]), {}
     grid = sorted({int(k) for k in imputer.n_clusters_grid if 1 <= int(k) <= max(1, X.shape[0] // 5)}) or [1]
     seed = int(random_state.randint(np.iinfo(np.int32).max))
     scores: dict[int, float] = {}
@@ -37,7 +43,12 @@ def choose_k(imputer: Any, X: np.ndarray, random_state: np.random.RandomState) -
 
 def choose_method(candidates: dict[str, Any], X: np.ndarray, widths: list[int], share: float, n_repeats: int,
                   seed: int) -> tuple[str, dict[str, ValidationResult]]:
-    """The name of the candidate imputer with the lowest masked-block error on ``X``, and every result."""
+    """The name of the candidate imputer with the lowest masked-block error on ``X``, and every result.
+
+    When no block can be hidden (every row has one modality) nothing can be scored: ``("mean", {})``.
+    """
+    if not can_hide(X, widths):
+        return FALLBACK_METHOD, {}
     results = {}
     for name, imputer in candidates.items():
         candidate = clone(imputer).set_params(modalities=list(widths))

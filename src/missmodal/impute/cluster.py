@@ -144,7 +144,8 @@ class ClusterImputer(BaseImputer):
     n_clusters_ : int
         The number of clusters fitted (``n_clusters``, or the one ``"auto"`` chose).
     n_clusters_scores_ : dict of int -> float or None
-        Masked-block error of each k tried by ``"auto"`` (None for a given k).
+        Masked-block error of each k tried by ``"auto"`` (None for a given k; empty, and k = 8, when no
+        block could be hidden because every row has one modality — ``choices()`` then carries a warning).
     cluster_centers_ : ndarray of shape (n_clusters, D), float32
         Centres in the original feature space, NaN in the blocks a centre lacks.
     centers_observed_ : ndarray of shape (n_clusters, M), bool
@@ -284,7 +285,10 @@ class ClusterImputer(BaseImputer):
 
     def choices(self) -> dict:
         details = {"n_clusters": int(self.n_clusters_)}
-        if self.n_clusters_scores_ is not None:
+        if self.n_clusters_scores_ == {}:
+            details["warning"] = (f"n_clusters='auto': no observed block could be hidden (every row has one "
+                                  f"modality), so k = {self.n_clusters_} was used without a score")
+        elif self.n_clusters_scores_ is not None:
             details["n_clusters_scores"] = {str(k): v for k, v in self.n_clusters_scores_.items()}
         return details
 

@@ -58,6 +58,11 @@ def hide_blocks(observed: np.ndarray, share: float, random_state: Any = None) ->
     return hidden
 
 
+def can_hide(X: np.ndarray, widths: list[int]) -> bool:
+    """Whether some row of ``X`` (n, D) with NaN blocks has two observed blocks (one could be hidden)."""
+    return bool((observed_blocks(X, widths).sum(axis=1) >= 2).any())
+
+
 def block_errors(truth: np.ndarray, filled: np.ndarray, hidden: np.ndarray, widths: list[int],
                  scale: np.ndarray, fields: np.ndarray | None = None) -> list[float | None]:
     """Per modality: RMSE of ``filled`` against ``truth`` over the hidden blocks, in units of ``scale`` (D,).
