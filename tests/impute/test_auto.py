@@ -123,3 +123,14 @@ def test_with_one_modality_per_row_auto_falls_back_and_says_so():
     assert auto.choice_ == "mean" and "without a score" in auto.choices()["warning"]
     cluster = ClusterImputer(random_state=0).fit(X)
     assert cluster.n_clusters_ == 8 and "without a score" in cluster.choices()["warning"]
+
+
+def test_cluster_auto_chooses_the_same_k_streamed_from_parquet_as_in_memory(tmp_path):
+    X = blobs(n=300, seed=2)
+    observed = ~np.isnan(X[:, [0, 3]])
+    data = MultimodalData({"a": X[:, :3], "b": X[:, 3:]}, observed=observed)
+    write_data(data, tmp_path / "d.parquet")
+    streamed = ClusterImputer(random_state=0, batch_size=64).fit_parquet(tmp_path / "d.parquet", batch_size=64)
+    in_memory = ClusterImputer(random_state=0, batch_size=64).fit(data)
+    assert streamed.n_clusters_scores_ == pytest.approx(in_memory.n_clusters_scores_)
+    assert np.allclose(streamed.cluster_centers_, in_memory.cluster_centers_, equal_nan=True, atol=1e-5)
