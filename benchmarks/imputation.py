@@ -460,7 +460,9 @@ def quality_report(q: dict) -> list[str]:
              f"Error: {QUALITY_NOTES['error']}. F1: micro-F1 on the test rows; {QUALITY_NOTES['split']}. Every imputer with its defaults "
              "(settings of `cluster` and `auto` chosen by masked-block validation on the train rows only); "
              "scikit-learn peers on the same per-column standardisation as missmodal's. A cell with fewer seeds "
-             "says so; runs past the time limit are listed below the tables.", ""]
+             "says so; runs past the time limit are listed below the tables.", "",
+             "Seeds finished: " + "; ".join(f"{s} {sorted({r['seed'] for r in rows if r['scenario'] == s})}"
+                                            for s in scenarios) + ".", ""]
     metrics = (("error", "hidden-value error (lower is better)", min), ("f1_logreg", "F1-micro, logistic regression", max),
                ("f1_mlp", "F1-micro, MLP (64 hidden)", max))
     for metric, title, pick in metrics:
