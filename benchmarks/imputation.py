@@ -528,7 +528,7 @@ def latent_report(part: dict) -> list[str]:
              "machine's load. A run past the time limit gives a lower bound on its ratio (the limit / cluster seconds).", "",
              "| method | hidden-value error | seconds (fit + fill) | seconds / cluster seconds (per seed: mean, min) | "
              "error − cluster error (paired) |", "| --- | --- | --- | --- | --- |"]
-    reference = per_seed(rows, "cluster", "seconds")
+    reference = {r["seed"]: r["seconds"] for r in rows if r["method"] == "cluster" and "error" in r}
     reference_error = per_seed(rows, "cluster", "error")
     for method in methods:
         done = [r for r in rows if r["method"] == method and "error" in r]
@@ -541,6 +541,8 @@ def latent_report(part: dict) -> list[str]:
         if bounds:
             ratio += f"{'; ' if ratio else ''}≥ {np.min(bounds):.0f}× ({len(late)} seed(s) not finished within " \
                      f"{late[0]['time_limit_seconds']:.0f} s)"
+        if late and method == "cluster":
+            ratio = f"not finished within {late[0]['time_limit_seconds']:.0f} s ({len(late)} seed(s)): no ratio"
         diff = paired(per_seed(rows, method, "error"), reference_error) if method != "cluster" else []
         lines.append(f"| {method} | {mean_sd(errors)} | {mean_sd(secs)} | {ratio} | "
                      f"{(f'{np.mean(diff):+.3f} ± {np.std(diff, ddof=1):.3f}' if len(diff) > 1 else '')} |")
