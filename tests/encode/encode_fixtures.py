@@ -22,3 +22,40 @@ def write_images(directory, n, seed=0, size=(20, 24)):
         Image.fromarray(rng.integers(0, 256, size=(*size, 3), dtype=np.uint8)).save(directory / name)
         names.append(name)
     return names
+
+
+def write_manifest(directory, n=14, seed=0, name="manifest.csv"):
+    """A CSV manifest of n samples with text, image files and .npy/.csv signals, some absent, and side columns.
+
+    Absent: note in rows 3 and 7, xray in rows 0, 5 and 9, ecg in rows 2 and 11 (every row keeps one).
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    (directory / "img").mkdir(exist_ok=True)
+    (directory / "sig").mkdir(exist_ok=True)
+    images = write_images(directory / "img", n, seed=seed)
+    signals = []
+    for i in range(n):
+        signal = rng.normal(size=50 + i).astype(np.float32)
+        if i % 4 == 1:
+            np.savetxt(directory / "sig" / f"s{i}.csv", signal[None, :], delimiter=",")
+            signals.append(f"sig/s{i}.csv")
+        else:
+            np.save(directory / "sig" / f"s{i}.npy", signal)
+            signals.append(f"sig/s{i}.npy")
+    frame = pd.DataFrame({
+        "id": [f"p{i:02d}" for i in range(n)], "y": [i % 2 for i in range(n)],
+        "age": rng.uniform(20, 80, n).round(1), "site": [["A", "B", "C"][i % 3] for i in range(n)],
+        "note": [TEXTS[i % len(TEXTS)] for i in range(n)],
+        "xray": [f"img/{name_}" for name_ in images], "ecg": signals,
+    })
+    frame.loc[[3, 7], "note"] = None
+    frame.loc[[0, 5, 9], "xray"] = None
+    frame.loc[[2, 11], "ecg"] = None
+    path = directory / name
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+SIDE = {"target": "y", "id": "id", "covariates": ["age", "site"]}

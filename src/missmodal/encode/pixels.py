@@ -1,7 +1,8 @@
 """``pixels:DIM``: images resized to SIDE x SIDE grey levels in [0, 1], then PCA to DIM dimensions.
 
 ``e_i = (g_i - mu) W^T`` with g_i the SIDE^2 grey pixels, mu their training mean and W (DIM, SIDE^2) the top
-principal axes of the training images (signs fixed as in scikit-learn). mu and W are the fitted state.
+principal axes of the training images (signs fixed as in scikit-learn). mu and W are the fitted state. The
+product is taken in float64, so that a row's embedding does not depend on the rows batched with it.
 """
 
 from __future__ import annotations
@@ -61,4 +62,5 @@ class PixelsEncoder(FittedEncoder):
 
     def encode(self, items: Sequence) -> np.ndarray:
         self.check_fitted()
-        return (grey_pixels(items, int(self._config["side"])) - self._mean) @ self._components.T
+        centred = grey_pixels(items, int(self._config["side"])).astype(np.float64) - self._mean
+        return (centred @ self._components.T.astype(np.float64)).astype(np.float32)  # float64: batch-size invariant

@@ -6,6 +6,7 @@ one float32 batch, so every item of a modality must have the same shape.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -35,7 +36,9 @@ class TorchScriptEncoder(Encoder):
         if self._module is None:
             self.device = resolve_device(self.options.device)
             try:
-                self._module = torch.jit.load(str(self.path), map_location=self.device).eval()
+                with warnings.catch_warnings():  # torch >= 2.10 deprecates TorchScript; the files still load
+                    warnings.filterwarnings("ignore", message=".*torch.jit.load.*", category=DeprecationWarning)
+                    self._module = torch.jit.load(str(self.path), map_location=self.device).eval()
             except RuntimeError as error:
                 raise MissmodalError(f"encoder {self.spec!r}: {self.path} is not a TorchScript file "
                                      f"({str(error).splitlines()[0]})") from None
