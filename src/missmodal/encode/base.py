@@ -50,6 +50,8 @@ class Encoder(abc.ABC):
     """
 
     input_kind: str = "raw"
+    #: Encode a chunk's items in order of length (texts: fewer padding tokens per batch, same embeddings).
+    sort_by_length: bool = False
 
     def __init__(self, spec: str, options: EncodeOptions):
         self.spec = spec

@@ -84,6 +84,7 @@ class HuggingFaceEncoder(Encoder):
         if options.max_length < 1:
             raise MissmodalError(f"--max-length must be >= 1, got {options.max_length}")
         self.directory, self.input_kind = model_directory(argument, spec)
+        self.sort_by_length = self.input_kind == "text"
         self._model = None
 
     def _load(self):

@@ -94,11 +94,6 @@ def read_manifest(source: Any, raw: Mapping[str, str], input_kinds: Mapping[str,
 
 
 def _mark_encoded(metadata: dict, columns: Mapping[str, str]) -> None:
-    """The stored schema lists the raw columns as encoded, not as numeric fields to be read again."""
-    schema = metadata.get("schema")
-    if not schema:
-        return
-    for key in ("modalities", "columns"):
-        for modality in columns:
-            (schema.get(key) or {}).pop(modality, None)
-    schema["encoded_columns"] = dict(columns)
+    """Record in the stored schema which modalities were encoded from which raw column."""
+    if metadata.get("schema") is not None:
+        metadata["schema"]["encoded_columns"] = dict(columns)

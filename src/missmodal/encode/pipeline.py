@@ -195,6 +195,9 @@ class _Run:
     def _encode_chunk(self, modality: str, encoder: Encoder, rows: slice, dim: int, advance) -> np.ndarray:
         values = np.full((rows.stop - rows.start, dim), np.nan, dtype=np.float32)
         present = rows.start + np.flatnonzero(self.manifest.present[modality][rows])
+        if encoder.sort_by_length:  # batches of similar length carry less padding; each row's embedding is its own
+            lengths = np.fromiter((len(self.manifest.cells[modality][r]) for r in present), dtype=np.int64, count=len(present))
+            present = present[np.argsort(lengths, kind="stable")]
         for start in range(0, len(present), self.batch_size):
             batch = present[start:start + self.batch_size]
             try:
