@@ -59,3 +59,11 @@ def write_manifest(directory, n=14, seed=0, name="manifest.csv"):
 
 
 SIDE = {"target": "y", "id": "id", "covariates": ["age", "site"]}
+
+
+def subprocess_env(*first):
+    """os.environ with ``first`` put ahead on PYTHONPATH, every entry absolute (the child runs in another folder)."""
+    import os
+
+    entries = [str(p) for p in first] + [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(entries))

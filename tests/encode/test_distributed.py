@@ -1,6 +1,5 @@
 """Under torchrun each rank encodes its own chunks and rank 0 writes the same file as a single process."""
 
-import os
 import subprocess
 import sys
 
@@ -9,7 +8,7 @@ import pytest
 
 from missmodal.data import read_data
 
-from encode_fixtures import write_manifest
+from encode_fixtures import subprocess_env, write_manifest
 
 RANK_LOGGER = """
 import os
@@ -25,8 +24,7 @@ def encode(items):
 def test_torchrun_ranks_share_the_chunks_and_rank_0_writes(tmp_path):
     manifest, frame = write_manifest(tmp_path, n=20)
     (tmp_path / "rank_logger.py").write_text(RANK_LOGGER)
-    env = dict(os.environ, OMP_NUM_THREADS="1",
-               PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
+    env = dict(subprocess_env(tmp_path), OMP_NUM_THREADS="1")
     args = ["-m", "missmodal", "encode", str(manifest), "--encoder", "note=python:rank_logger:encode",
             "--encoder", "xray=pixels:3", "--encoder", "ecg=rocket:16", "--target", "y", "--id", "id",
             "--covariates", "age,site", "--chunk-rows", "3"]
