@@ -91,6 +91,20 @@ def test_an_incomplete_directory_says_what_is_missing(hf_text_dir, tmp_path, rem
         build_encoder(f"hf:{copy}")
 
 
+def test_a_tokenizer_without_padding_token_is_a_clear_error(hf_text_dir, tmp_path):
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    copy = tmp_path / "model"
+    shutil.copytree(hf_text_dir, copy)
+    tokenizer = AutoTokenizer.from_pretrained(copy)
+    tokenizer.pad_token = None
+    tokenizer.save_pretrained(copy)
+    with pytest.raises(MissmodalError, match="has no padding token"):
+        build_encoder(f"hf:{copy}").encode(["a cat"])
+
+
 def test_unknown_pooling_and_cuda_without_gpu_are_one_line_errors(hf_text_dir):
     with pytest.raises(MissmodalError, match="--pooling"):
         build_encoder(f"hf:{hf_text_dir}", EncodeOptions(pooling="max"))

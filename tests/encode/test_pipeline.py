@@ -183,3 +183,14 @@ def test_tabular_blocks_of_the_manifest_are_carried_through(tmp_path):
                                      modalities={"labs": ["bili", "alb"]}, **SIDE).path)
     assert data.modality_names == ["labs", "note"]
     np.testing.assert_array_equal(data.modalities["labs"][:, 0], np.arange(14.0))
+
+
+def test_fit_rows_caps_the_training_sample_drawn_with_the_seed(tmp_path):
+    manifest, _ = write_manifest(tmp_path)
+    vocabularies = []
+    for seed in (0, 0, 1, 2, 3):
+        result = encode_manifest(manifest, {"note": "tfidf:2", "xray": "pixels:2"}, tmp_path / f"o{seed}.parquet",
+                                 options=EncodeOptions(seed=seed, fit_rows=6), ignore=["ecg"], **SIDE)
+        assert result.provenance["note"]["fitted_on"]["rows"] == 6
+        vocabularies.append(tuple(load_states(result.state_path)["note"][1]["vocabulary"]))
+    assert vocabularies[0] == vocabularies[1] and len(set(vocabularies)) > 1

@@ -100,6 +100,9 @@ class HuggingFaceEncoder(Encoder):
             except (OSError, ValueError, KeyError) as error:
                 raise MissmodalError(f"encoder {self.spec!r}: cannot load the model from {self.directory} "
                                      f"({str(error).splitlines()[0]})") from None
+            if self.input_kind == "text" and self._preprocess.pad_token is None:
+                raise MissmodalError(f"encoder {self.spec!r}: the tokenizer in {self.directory} has no padding token; "
+                                     "set one (tokenizer.pad_token = tokenizer.eos_token) and save_pretrained again")
             self._model = model.eval().to(self.device)
         return self._model
 
