@@ -6,7 +6,8 @@ Layout, one row per sample:
 - the target column (``target`` by default): int classes, float values, or a list of 0/1 for multi-label;
 - one column per modality named after it, a (fixed-size) list of float32, null when the modality is absent;
   or the *column-block* layout: columns ``<modality>__<j>``, j = 0..d-1, all null/NaN when absent;
-- every other numeric column is a covariate (always observed).
+- numeric covariate columns (always observed), named by the reader's ``covariates`` or recorded by missmodal;
+  any other scalar column must be ignored explicitly (roles are never guessed).
 
 Missmodal writes its roles (modality order, target, covariates, task, provenance) as JSON in the schema
 metadata under the key ``missmodal``; files without it are understood from their column types and names.
@@ -93,7 +94,7 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
     if missing:
         raise DataFormatError(f"{source}: modality column {missing[0]!r} not found; modality columns: {found}")
     if covariates is None:
-        covariates = [c for c in stored.get("covariates", scalar_columns) if c in scalar_columns]
+        covariates = [c for c in stored.get("covariates", []) if c in scalar_columns]
     for c in covariates:
         if c not in scalar_columns:
             raise DataFormatError(f"{source}: covariate column {c!r} not found or not numeric")
