@@ -209,3 +209,15 @@ def test_a_parquet_manifest_with_a_vector_column_passes_through_numeric(tmp_path
                                      tmp_path / "o.parquet", id="id").path)
     np.testing.assert_array_equal(data.modalities["vec"][[0, 2]], [[1.0, 2.0], [3.0, 4.5]])
     assert data.observed[:, 0].tolist() == [True, False, True]
+
+
+def test_a_kept_cache_is_not_reused_for_another_dataframe(tmp_path):
+    import pandas as pd
+
+    first = pd.DataFrame({"id": ["a", "b", "c"], "note": ["red apple", "green pear", "blue plum"]})
+    second = first.assign(note=["green apple", "red pear", "blue pear"])
+    kwargs = dict(id="id", keep_cache=True, options=EncodeOptions(fit_rows=10))
+    encode_manifest(first, {"note": "tfidf:2"}, tmp_path / "o.parquet", **kwargs)
+    again = read_data(encode_manifest(second, {"note": "tfidf:2"}, tmp_path / "o.parquet", **kwargs).path)
+    fresh = read_data(encode_manifest(second, {"note": "tfidf:2"}, tmp_path / "fresh.parquet", id="id").path)
+    np.testing.assert_array_equal(again.modalities["note"], fresh.modalities["note"])
