@@ -221,3 +221,11 @@ def test_a_kept_cache_is_not_reused_for_another_dataframe(tmp_path):
     again = read_data(encode_manifest(second, {"note": "tfidf:2"}, tmp_path / "o.parquet", **kwargs).path)
     fresh = read_data(encode_manifest(second, {"note": "tfidf:2"}, tmp_path / "fresh.parquet", id="id").path)
     np.testing.assert_array_equal(again.modalities["note"], fresh.modalities["note"])
+
+
+def test_a_fit_error_names_the_column(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": ["a", "b"], "note": ["a", "b"]})  # no word of two letters: nothing to fit
+    with pytest.raises(MissmodalError, match=r"DataFrame, column 'note', fitting 'tfidf:1' on 2 rows: .*no word tokens"):
+        encode_manifest(frame, {"note": "tfidf:1"}, tmp_path / "o.parquet", id="id")

@@ -178,7 +178,12 @@ class _Run:
             rows = np.sort(np.random.default_rng(self.options.seed).choice(rows, self.options.fit_rows, replace=False))
         cached = cache.load_state() if self.context.is_main else None
         if self.context.is_main and cached is None:
-            encoder.fit(self._items(modality, encoder, rows))
+            try:
+                encoder.fit(self._items(modality, encoder, rows))
+            except MissmodalError as error:
+                location = self.manifest.location(modality)
+                raise type(error)(f"{location.source}, column {location.column!r}, fitting {encoder.spec!r} on "
+                                  f"{len(rows)} rows: {error}") from None
             arrays, config = encoder.state()
             cache.save_state(arrays, dict(config, fit_rows=len(rows)))
         self.context.barrier()
