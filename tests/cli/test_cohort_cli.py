@@ -76,3 +76,22 @@ def test_model_keeps_its_schema_and_predicts_one_patient_without_target(cohort, 
     result = invoke("predict", run, no_labs, "--output", tmp_path / "q.csv")
     assert result.exit_code == 2 and "modality 'labs' column 'ast' not found" in errors(result)[0]
     assert not (tmp_path / "q.csv").exists()
+
+
+def test_predict_on_a_converted_row_without_target_and_with_absent_modalities(cohort, tmp_path):
+    import pyarrow.parquet as pq
+
+    invoke("convert", cohort / "cohort.csv", *SCHEMA, "--output", tmp_path / "c.parquet")
+    run = tmp_path / "run"
+    assert invoke("train", tmp_path / "c.parquet", "--epochs", "1", "--width", "8", "--no-diagnostics",
+                  "--output", run).exit_code == 0
+    table = pq.read_table(tmp_path / "c.parquet")
+    groups = read_data(tmp_path / "c.parquet").group_names()
+    row = next(i for i, g in enumerate(groups) if g == "labs+vitals")   # histology, imaging, genomics absent
+    pq.write_table(table.drop(["target"]).slice(row, 1), tmp_path / "one.parquet")
+    result = invoke("predict", run, tmp_path / "one.parquet", "--output", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output
+    assert "target: none (column 'outcome' absent)" in result.output
+    assert (tmp_path / "p.csv").read_text().splitlines()[1].split(",")[1] == "labs+vitals"
+    result = invoke("evaluate", run, tmp_path / "one.parquet")
+    assert result.exit_code == 2 and "no target column to evaluate against" in errors(result)[0]
