@@ -22,6 +22,10 @@ def command(data, data_options, json_path, html_path, head_coverage, no_mechanis
     result = audit(dataset, head_coverage=head_coverage, mechanism=not no_mechanism, seed=seed)
     for line in result.summary_lines():
         click.echo(line)
+    from ..encode.provenance import provenance_lines
+
+    for line in provenance_lines(dataset.metadata):  # files written by `missmodal encode`
+        click.echo(line)
     if result.mechanism:
         click.echo("mechanism evidence (CV AUROC of predicting presence; ~0.5 under MCAR):")
         for row in result.mechanism:
