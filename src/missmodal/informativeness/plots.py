@@ -9,15 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..report.html import HtmlReport
-
-COLOURS = {"naive": "#c0504d", "corrected": "#1f4e79"}
-
-
-def _fmt(value: float | None, interval: list[float] | None = None) -> str:
-    if value is None:
-        return "–"
-    text = f"{value:.3f}"
-    return text + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
+from ..report.palette import REFERENCE_COLOUR, VARIANT_COLOURS, VARIANT_LABELS
+from ..report.text import fmt_estimate, human_label
 
 
 def _variants(report: dict) -> list[str]:
@@ -42,14 +35,14 @@ def summary_lines(report: dict) -> list[str]:
     for name in report["subsets"]:
         row = f"{name:<24}"
         for v in variants:
-            row += f"{_fmt(report[v]['auroc'][name]):>17}"
-            row += f"{_fmt(report[v]['information_bits'][name], intervals[v]['information_bits'][name]):>36}"
+            row += f"{fmt_estimate(report[v]['auroc'][name]):>17}"
+            row += f"{fmt_estimate(report[v]['information_bits'][name], intervals[v]['information_bits'][name]):>36}"
         lines.append(row)
     if report["ranking"]:
         lines += ["", f"{'gain given the rest':<24}" + "".join(f"{v + ' bits [95% CI]':>36}" for v in variants)]
         for row in report["ranking"]:
             m = row["modality"]
-            lines.append(f"{m:<24}" + "".join(f"{_fmt(report[v]['gain_bits'][m], intervals[v]['gain_bits'][m]):>36}" for v in variants))
+            lines.append(f"{m:<24}" + "".join(f"{fmt_estimate(report[v]['gain_bits'][m], intervals[v]['gain_bits'][m]):>36}" for v in variants))
     if report.get("pair"):
         a, b = report["pair"]
         title = f"PID of I(Y; {a}, {b}) ({diagnostics['pid_estimator']})"
@@ -62,7 +55,7 @@ def summary_lines(report: dict) -> list[str]:
                 value, interval = report[v]["pid"], intervals[v]["pid"]
                 for key in path:
                     value, interval = value[key], interval[key]
-                cells.append(f"{_fmt(value, interval):>36}")
+                cells.append(f"{fmt_estimate(value, interval):>36}")
             lines.append(f"{label:<40}" + "".join(cells))
     return lines
 
@@ -81,13 +74,12 @@ def _bars(axis, labels: list[str], report: dict, key: str, getter, title: str) -
         bounds = np.array(bounds, dtype=float)
         errors = np.abs(np.vstack([values - bounds[:, 0], bounds[:, 1] - values]))
         axis.bar(x + (k - (len(variants) - 1) / 2) * width, values, width, yerr=errors, capsize=3,
-                 color=COLOURS[v], label=v)
+                 color=VARIANT_COLOURS[v], label=VARIANT_LABELS[v])
     axis.set_xticks(x)
     axis.set_xticklabels(labels, rotation=30, ha="right")
-    axis.axhline(0, color="#444", lw=0.8)
-    axis.set_ylabel(key)
+    axis.axhline(0, color=REFERENCE_COLOUR, lw=0.8)
+    axis.set_ylabel(human_label(key))
     axis.set_title(title)
-    axis.legend()
 
 
 def informativeness_figure(report: dict):
@@ -117,9 +109,11 @@ def informativeness_figure(report: dict):
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2), squeeze=False)
     for axis, (key, labels, title, getter) in zip(axes[0], panels):
         _bars(axis, labels, report, key, getter, title)
-    fig.suptitle("naive (complete cases) vs corrected (IPW)" if "corrected" in _variants(report)
-                 else "naive only: the correction cannot apply")
-    fig.tight_layout()
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=len(names), frameon=False, bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle("naive (complete cases) vs corrected (IPW), 95% bootstrap intervals" if "corrected" in _variants(report)
+                 else "naive only: the correction cannot apply (95% bootstrap intervals)")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
 
