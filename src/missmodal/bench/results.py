@@ -72,7 +72,7 @@ def natural_note(label: str, results: dict[str, Any]) -> str:
     complete = [r["allcomb_samples"]["mean"] for r in rows if r.get("allcomb_samples", {}).get("mean") is not None]
     if complete:
         all_combinations = (f"the all-combinations evaluation uses only the test samples that have every modality "
-                            f"({min(complete):.0f} per seed or more), masked under every combination")
+                            f"(at least {min(complete):.0f} per seed), masked under every combination")
     else:
         all_combinations = "the all-combinations evaluation is not run (no test sample has every modality)"
     return (f"{label} has natural missingness: there is no complete data to compare with, so the full-data (oracle) "

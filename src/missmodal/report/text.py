@@ -111,6 +111,13 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list
     return lines + ["| " + " | ".join(fmt_number(v) for v in row) + " |" for row in rows]
 
 
+def drop_empty_columns(header: Sequence[str], rows: Sequence[Sequence[str]], keep: int = 1) -> tuple[list[str], list[list[str]]]:
+    """The table without the columns (after the first ``keep``) in which no row has a value (all ``–``),
+    so that a metric nothing computed does not fill a column with dashes."""
+    kept = [j for j in range(len(header)) if j < keep or any(row[j] != MISSING for row in rows)]
+    return [header[j] for j in kept], [[row[j] for j in kept] for row in rows]
+
+
 def unique_prefixes(names: Sequence[str]) -> dict[str, str]:
     """Each name's shortest prefix that no other name starts with (the full name when none is shorter).
 
@@ -122,19 +129,48 @@ def unique_prefixes(names: Sequence[str]) -> dict[str, str]:
     return prefixes
 
 
+def _initials(names: Sequence[str]) -> dict[str, str]:
+    """Word initials (``laboratory_results`` -> ``LR``), a number appended where two would collide."""
+    codes = {n: "".join(w[0] for w in n.replace("-", "_").replace(" ", "_").split("_") if w).upper() or n for n in names}
+    seen: dict[str, int] = {}
+    for name in names:
+        seen[codes[name]] = seen.get(codes[name], 0) + 1
+    clashing = {code for code, count in seen.items() if count > 1}
+    counters: dict[str, int] = {}
+    for name in names:
+        if codes[name] in clashing:
+            counters[codes[name]] = counters.get(codes[name], 0) + 1
+            codes[name] = f"{codes[name]}{counters[codes[name]]}"
+    return codes
+
+
+def _letters(names: Sequence[str]) -> dict[str, str]:
+    """``A``, ``B``, ..., ``Z``, ``AA``, ... by position: the shortest codes there are."""
+    def code(k: int) -> str:
+        return code(k // 26 - 1) + chr(65 + k % 26) if k >= 26 else chr(65 + k)
+
+    return {name: code(k) for k, name in enumerate(names)}
+
+
 def group_labels(groups: Sequence[str], modality_names: Sequence[str], max_width: int = 32,
                  separator: str = "+") -> tuple[dict[str, str], str | None]:
     """Labels for combination-group names that fit in ``max_width`` characters without ever cutting two
     groups into the same string.
 
-    When every name fits, names are kept and the legend is None. Otherwise each modality is abbreviated
-    to its shortest unique prefix (``fourier+zernike`` -> ``f+z``) and the legend (``f = fourier, ...``)
-    says how to read them; a set of modalities still maps to exactly one label.
+    When every name fits, names are kept and the legend is None. Otherwise each modality gets a short
+    code, the first of these that makes every label fit: its shortest unique prefix (``fourier+zernike``
+    -> ``f+z``), its word initials (``laboratory_results`` -> ``LR``), or a letter by position; the legend
+    (``f = fourier, ...``) says how to read them. Codes are distinct, so a set of modalities still maps
+    to exactly one label.
     """
     if all(len(g) <= max_width for g in groups):
         return {g: g for g in groups}, None
-    short = unique_prefixes(list(modality_names))
-    labels = {g: separator.join(short.get(m, m) for m in g.split(separator)) for g in groups}
-    used = [m for m in modality_names if any(m in g.split(separator) for g in groups)]
+    names = list(modality_names)
+    for coding in (unique_prefixes, _initials, _letters):
+        short = coding(names)
+        labels = {g: separator.join(short.get(m, m) for m in g.split(separator)) for g in groups}
+        if len(set(short.values())) == len(short) and all(len(label) <= max_width for label in labels.values()):
+            break
+    used = [m for m in names if any(m in g.split(separator) for g in groups)]
     legend = ", ".join(f"{short[m]} = {m}" for m in used if short[m] != m) or None
     return labels, legend

@@ -21,7 +21,7 @@ from ...evaluate.metrics import subset_metrics
 from ...impute import make_imputer
 from ..scenarios import Prepared
 from ...report.palette import method_colours
-from ...report.text import human_label, markdown_table
+from ...report.text import drop_empty_columns, human_label, markdown_table
 from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, rows_by_setting, zoom_to_data
 
 #: Downstream metrics summarised per (setting, imputer); the headline ones depend on the task.
@@ -124,7 +124,7 @@ def table_rows(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         header = ["imputer"] + [f"downstream {human_label(m)}" for m in metrics] + ["reconstruction error (σ units)", "seconds"]
         cells = [[r["method"]] + [fmt(r[m], of=r["seeds"]) for m in metrics]
                  + [fmt(r["reconstruction_error"], of=r["seeds"]), fmt(r["seconds"], 2, of=r["seeds"])] for r in rows]
-        tables.append((f"{dataset}/{scenario}", header, cells))
+        tables.append((f"{dataset}/{scenario}", *drop_empty_columns(header, cells)))
     return tables
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from ...train import evaluate_model, fit_model
 from ..scenarios import Prepared
 from ...report.palette import PART_COLOURS, REFERENCE_COLOUR
-from ...report.text import group_labels, human_label, markdown_table
+from ...report.text import drop_empty_columns, group_labels, human_label, markdown_table
 from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, rows_by_setting, setting_label, zoom_to_data
 
 
@@ -149,7 +149,7 @@ def table_rows(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     for (dataset, scenario), rows in rows_by_setting(summary["rows"]).items():
         columns = _columns(rows)
         cells = [[r["method"]] + [fmt(r[key], of=r["seeds"]) for key, _ in columns] for r in rows]
-        tables.append((setting_label(dataset, scenario), ["model+loss"] + [h for _, h in columns], cells))
+        tables.append((setting_label(dataset, scenario), *drop_empty_columns(["model+loss"] + [h for _, h in columns], cells)))
     return tables
 
 
@@ -175,7 +175,7 @@ def heatmap_figure(setting: str, table: dict):
     labels, legend = group_labels(groups, table.get("modalities") or [], max_width=28)
     values = np.array([[table["methods"][m].get(g) if table["methods"][m].get(g) is not None else np.nan for m in methods]
                        for g in groups], dtype=float)
-    fig, ax = plt.subplots(figsize=(3.5 + 1.3 * len(methods), 1.4 + 0.22 * len(groups)))
+    fig, ax = plt.subplots(figsize=(3.5 + 1.3 * len(methods), max(3.0, 1.4 + 0.22 * len(groups))))
     low = np.nanmin(values) if np.isfinite(values).any() else 0.0
     image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=low, vmax=1)
     for (row, column), value in np.ndenumerate(values):
@@ -197,7 +197,8 @@ def heatmap_figure(setting: str, table: dict):
 
 def bars_figure(rows: list[dict], prefix: str = ""):
     """One setting: overall, head, tail and worst-group accuracy per method (error bars: sd over seeds),
-    with the majority-class accuracy as the reference line. None when no bar has a value."""
+    with the majority-class accuracy as the reference line; for a binary task a first panel gives the
+    overall AUROC (chance = 0.5). None when no bar has a value."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -206,9 +207,24 @@ def bars_figure(rows: list[dict], prefix: str = ""):
     stats = [r[prefix + key] for r in rows for key, _ in PARTS]
     if all(s["mean"] is None for s in stats):
         return None
-    fig, ax = plt.subplots(figsize=(max(6.5, 1.3 * len(rows) + 3), 3.8))
-    width = 0.2
+    binary = rows[0].get("task") == "binary" and any(r[prefix + "auroc"]["mean"] is not None for r in rows)
+    width_ratios = [1, 2.5] if binary else [1]
+    fig, axes = plt.subplots(1, len(width_ratios), figsize=(max(6.5, 1.3 * len(rows) + 3) + 2.5 * binary, 3.8),
+                             squeeze=False, gridspec_kw={"width_ratios": width_ratios})
     x = np.arange(len(rows))
+    rotate = {"rotation": 15, "ha": "right"} if len(rows) > 4 else {}
+    if binary:
+        ax = axes[0][0]
+        auroc = [r[prefix + "auroc"] for r in rows]
+        ax.bar(x, [s["mean"] if s["mean"] is not None else np.nan for s in auroc], 0.6, yerr=[s["std"] or 0 for s in auroc],
+               color=PART_COLOURS["overall"], capsize=2)
+        ax.axhline(0.5, color=REFERENCE_COLOUR, lw=1, ls=":")
+        ax.set_xticks(x)
+        ax.set_xticklabels([r["method"] for r in rows], fontsize=8, **rotate)
+        ax.set_ylabel("AUROC (dotted: chance)")
+        zoom_to_data(ax, auroc, floor=[0.5])
+    ax = axes[0][-1]
+    width = 0.2
     for k, (key, label) in enumerate(PARTS):
         part = [r[prefix + key] for r in rows]
         ax.bar(x + k * width, [s["mean"] if s["mean"] is not None else np.nan for s in part], width,
@@ -217,13 +233,12 @@ def bars_figure(rows: list[dict], prefix: str = ""):
     if references:
         ax.axhline(float(np.mean(references)), color=REFERENCE_COLOUR, lw=1, ls="--", label="majority class")
     ax.set_xticks(x + 1.5 * width)
-    ax.set_xticklabels([r["method"] for r in rows], rotation=15 if len(rows) > 4 else 0, ha="right" if len(rows) > 4 else "center",
-                       fontsize=8)
+    ax.set_xticklabels([r["method"] for r in rows], fontsize=8, **rotate)
     ax.set_ylabel("accuracy")
-    where = "complete test samples under every combination" if prefix else "test split"
-    ax.set_title(f"{rows[0]['dataset']}/{rows[0]['scenario']}: accuracy, {where} (mean ± sd over seeds)", fontsize=9)
     zoom_to_data(ax, stats, floor=references)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    where = "complete test samples under every combination" if prefix else "test split"
+    fig.suptitle(f"{rows[0]['dataset']}/{rows[0]['scenario']}: {where} (mean ± sd over seeds)", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -241,7 +256,8 @@ def report(page, summary: dict, cells: list[dict]) -> None:
         for prefix, caption in (("", "on the test split"), ("allcomb_", "on the complete test samples under all combinations")):
             fig = bars_figure(rows, prefix)
             if fig is not None:
-                page.figure(fig, f"Overall, head, tail and worst-group accuracy {caption}, {setting}")
+                lead = "AUROC and overall" if rows[0].get("task") == "binary" else "Overall"
+                page.figure(fig, f"{lead}, head, tail and worst-group accuracy {caption}, {setting}")
             elif prefix:
                 page.paragraph(f"{setting}: no all-combinations evaluation, the test split has no complete sample.", note=True)
         if setting in summary["group_accuracy"]:
