@@ -89,7 +89,8 @@ def mechanism_figure(rows: list[dict]):
     from .mechanism import MCAR_AUROC_THRESHOLD
 
     tested = [r for r in rows if r["auroc"] is not None]
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.8 * len(rows) + 1.5), 3.2))
+    longest = max((len(r["name"]) for r in tested), default=1)
+    fig, ax = plt.subplots(figsize=(max(4.0, (0.8 + 0.06 * longest) * len(rows) + 1.5), 3.2))
     ax.bar([r["name"] for r in tested], [r["auroc"] for r in tested], yerr=[r["auroc_std"] for r in tested],
            color=[FLAGGED_COLOUR if r["auroc"] >= MCAR_AUROC_THRESHOLD else UNFLAGGED_COLOUR for r in tested], capsize=3)
     ax.axhline(0.5, color=REFERENCE_COLOUR, lw=1, ls="--", label="0.5: consistent with MCAR")
@@ -97,8 +98,8 @@ def mechanism_figure(rows: list[dict]):
     tops = [r["auroc"] + (r["auroc_std"] or 0) for r in tested]
     bottoms = [r["auroc"] - (r["auroc_std"] or 0) for r in tested]
     ax.set_ylim(min([0.3] + bottoms) - 0.02, max([1.0] + tops) + 0.02)
-    if len(tested) > 6:
-        ax.tick_params(axis="x", labelrotation=30)
+    if len(tested) > 6 or longest > 6:  # long names side by side would collide
+        plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
     ax.set_ylabel("CV AUROC of presence")
     ax.set_title("Is missingness predictable from the observed values?", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

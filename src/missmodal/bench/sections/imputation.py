@@ -107,11 +107,11 @@ def findings(summary: dict) -> list[str]:
         if not scored:
             continue
         best = max(scored, key=lambda r: r[lead]["mean"])
-        text = f"{dataset}/{scenario}: best downstream {human_label(lead)} {best['method']} ({fmt(best[lead], of=best['seeds'])})"
+        text = f"{dataset}/{scenario}: best downstream {human_label(lead)}: {best['method']} ({fmt(best[lead], of=best['seeds'])})"
         exact = [r for r in rows if r["reconstruction_error"]["mean"] is not None]
         if exact:
             closest = min(exact, key=lambda r: r["reconstruction_error"]["mean"])
-            text += f"; closest to the hidden values {closest['method']} ({fmt(closest['reconstruction_error'], of=closest['seeds'])} σ)"
+            text += f"; closest to the hidden values: {closest['method']} ({fmt(closest['reconstruction_error'], of=closest['seeds'])} σ)"
         lines.append(text + ".")
     return lines
 

@@ -119,7 +119,7 @@ def findings(summary: dict) -> list[str]:
         if not rows:
             continue
         best = max(rows, key=lambda r: r[lead]["mean"])
-        text = f"{setting_label(dataset, scenario)}: best overall {human_label(lead)} {best['method']} ({fmt(best[lead], of=best['seeds'])})"
+        text = f"{setting_label(dataset, scenario)}: best overall {human_label(lead)}: {best['method']} ({fmt(best[lead], of=best['seeds'])})"
         reference = best["majority_accuracy"]
         if lead == "accuracy" and reference["mean"] is not None:
             text += f", majority class {fmt(reference)}"
@@ -128,7 +128,7 @@ def findings(summary: dict) -> list[str]:
             ranked = [r for r in rows if r[key]["mean"] is not None]
             if ranked:
                 top = max(ranked, key=lambda r: r[key]["mean"])
-                text += f"; best {label} {top['method']} ({fmt(top[key], of=top['seeds'])})"
+                text += f"; best {label}: {top['method']} ({fmt(top[key], of=top['seeds'])})"
                 break
         lines.append(text + ".")
     return lines
