@@ -123,3 +123,18 @@ def test_error_bars_are_not_cut_by_the_axis():
     low, high = ax.get_ylim()
     plt.close(fig)
     assert high >= 1.05 and low <= 0.3
+
+
+def test_informativeness_text_table_stays_aligned_with_long_subset_names():
+    from missmodal.data import load_dataset, simulate_missingness
+    from missmodal.informativeness import informativeness_report, summary_lines
+
+    logic = load_dataset("logic", n_samples=400, seed=0)
+    names = {"x1": "first_very_long_modality_name", "x2": "second_very_long_modality_name"}
+    data = simulate_missingness(MultimodalData({names[k]: v for k, v in logic.modalities.items()}, target=logic.target,
+                                               task="binary"), "mcar", rate=0.3, seed=0)
+    lines = summary_lines(informativeness_report(data, bootstrap=0, seed=0))
+    start = next(i for i, line in enumerate(lines) if line.startswith("subset"))
+    table = lines[start:start + 4]  # header and the three subsets
+    assert table[-1].startswith("first_very_long_modality_name+second_very_long_modality_name ")
+    assert len({len(line) for line in table}) == 1

@@ -30,23 +30,25 @@ def summary_lines(report: dict) -> list[str]:
     if propensity:
         lines.append(f"propensity AUROC {propensity['propensity_auroc']:.3f}, effective sample size "
                      f"{propensity['effective_sample_size']:.0f}, clipped {propensity['share_clipped']:.1%}")
-    header = f"{'subset':<24}" + "".join(f"{v + ' AUROC':>17}{v + ' I(Y;X) bits [95% CI]':>36}" for v in variants)
+    width = max([24] + [len(name) + 2 for name in report["subsets"]])  # the name column fits the longest subset
+    header = f"{'subset':<{width}}" + "".join(f"{v + ' AUROC':>17}{v + ' I(Y;X) bits [95% CI]':>36}" for v in variants)
     lines += ["", header]
     for name in report["subsets"]:
-        row = f"{name:<24}"
+        row = f"{name:<{width}}"
         for v in variants:
             row += f"{fmt_estimate(report[v]['auroc'][name]):>17}"
             row += f"{fmt_estimate(report[v]['information_bits'][name], intervals[v]['information_bits'][name]):>36}"
         lines.append(row)
     if report["ranking"]:
-        lines += ["", f"{'gain given the rest':<24}" + "".join(f"{v + ' bits [95% CI]':>36}" for v in variants)]
+        lines += ["", f"{'gain given the rest':<{width}}" + "".join(f"{v + ' bits [95% CI]':>36}" for v in variants)]
         for row in report["ranking"]:
             m = row["modality"]
-            lines.append(f"{m:<24}" + "".join(f"{fmt_estimate(report[v]['gain_bits'][m], intervals[v]['gain_bits'][m]):>36}" for v in variants))
+            lines.append(f"{m:<{width}}" + "".join(f"{fmt_estimate(report[v]['gain_bits'][m], intervals[v]['gain_bits'][m]):>36}" for v in variants))
     if report.get("pair"):
         a, b = report["pair"]
         title = f"PID of I(Y; {a}, {b}) ({diagnostics['pid_estimator']})"
-        lines += ["", f"{title:<40}" + "".join(f"{v + ' bits [95% CI]':>36}" for v in variants)]
+        pid_width = max(40, len(title) + 2, len(f"unique {a}") + 2, len(f"unique {b}") + 2)
+        lines += ["", f"{title:<{pid_width}}" + "".join(f"{v + ' bits [95% CI]':>36}" for v in variants)]
         terms = [(f"unique {a}", ("unique", a)), (f"unique {b}", ("unique", b)), ("redundancy", ("redundancy",)),
                  ("synergy", ("synergy",)), ("total", ("total",))]
         for label, path in terms:
@@ -56,7 +58,7 @@ def summary_lines(report: dict) -> list[str]:
                 for key in path:
                     value, interval = value[key], interval[key]
                 cells.append(f"{fmt_estimate(value, interval):>36}")
-            lines.append(f"{label:<40}" + "".join(cells))
+            lines.append(f"{label:<{pid_width}}" + "".join(cells))
     return lines
 
 
