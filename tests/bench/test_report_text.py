@@ -108,6 +108,8 @@ def test_markdown_and_html_never_print_none_or_long_floats():
     page.table([{"x": 0.30956341953870103, "ci": [0.1234567, 0.456789], "y": None}])
     html = page.render()
     assert "0.310" in html and "[0.123, 0.457]" in html and "0.3095" not in html and "None" not in html
+    page.table([{"missing_rate": 0.5, "gain_bits": 0.1}])
+    assert "<th>missing rate</th>" in page.render() and "<th>gain given the rest, bits</th>" in page.render()
 
 
 def test_empty_columns_are_dropped():

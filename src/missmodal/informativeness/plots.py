@@ -134,7 +134,7 @@ def informativeness_html(report: dict, title: str = "missmodal informativeness")
         row = {"subset": name}
         for v in variants:
             for metric in ("auroc", "auprc", "accuracy", "cross_entropy", "information_bits"):
-                row[f"{v} {metric}"] = report[v][metric][name]
+                row[f"{v} {human_label(metric)}"] = report[v][metric][name]
         rows.append(row)
     page.table(rows)
     if report["ranking"]:

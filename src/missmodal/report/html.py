@@ -19,7 +19,7 @@ import os
 from typing import Any, Sequence
 
 from .._atomic import write_text_atomic
-from .text import fmt_interval, fmt_number
+from .text import fmt_interval, fmt_number, human_label
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}
@@ -71,11 +71,12 @@ class HtmlReport:
         self._parts.append(f"<pre>{html.escape(text)}</pre>")
 
     def table(self, rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+        """Rows of dicts as a table; column keys are shown as human labels (``missing_rate`` -> ``missing rate``)."""
         if not rows:
             self.paragraph("(no rows)")
             return
         columns = list(columns or rows[0].keys())
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+        head = "".join(f"<th>{html.escape(human_label(c))}</th>" for c in columns)
         body = "".join("<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows)
         self._parts.append(f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
 
