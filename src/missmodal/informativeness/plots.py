@@ -10,7 +10,7 @@ import numpy as np
 
 from ..report.html import HtmlReport
 from ..report.palette import REFERENCE_COLOUR, VARIANT_COLOURS, VARIANT_LABELS
-from ..report.text import fmt_estimate, human_label
+from ..report.text import fmt_estimate, group_labels, human_label
 
 
 def _variants(report: dict) -> list[str]:
@@ -108,11 +108,18 @@ def informativeness_figure(report: dict):
             return est["pid"][label], ci["pid"][label]
 
         panels.append(("bits", labels, f"PID of I(Y; {a}, {b})", pid_term))
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2), squeeze=False)
+    sizes = [max(3, len(labels)) for _, labels, _, _ in panels]
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(5.2 * len(panels), 0.45 * sum(sizes) + 2.5 * len(panels)), 4.2),
+                             squeeze=False, gridspec_kw={"width_ratios": sizes})
     for axis, (key, labels, title, getter) in zip(axes[0], panels):
         _bars(axis, labels, report, key, getter, title)
+    modalities = list(dict.fromkeys(m for name in report["subsets"] for m in name.split("+")))
+    short, legend = group_labels(report["subsets"], modalities, max_width=16)
+    axes[0][0].set_xticklabels([short[name] for name in report["subsets"]], rotation=30, ha="right")
     handles, names = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=len(names), frameon=False, bbox_to_anchor=(0.5, -0.02))
+    if legend:
+        fig.text(0.01, -0.06, f"subsets: {legend}", fontsize=8)
     fig.suptitle("naive (complete cases) vs corrected (IPW), 95% bootstrap intervals" if "corrected" in _variants(report)
                  else "naive only: the correction cannot apply (95% bootstrap intervals)")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
