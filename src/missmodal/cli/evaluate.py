@@ -41,8 +41,11 @@ def report_lines(report: dict) -> list[str]:
 @click.option("--target", default=None, help="Target column of a Parquet DATA file.")
 def command(model_dir, data, all_combinations, json_path, min_group_size, target) -> None:
     """Print overall, head, tail, worst-group and per-group metrics of the model in MODEL_DIR on DATA."""
+    from .._paths import guard_outputs
     from ..models import load_model
     from ..train import evaluate_model
+
+    guard_outputs({"--json": json_path}, inputs=[data], read_folders=[model_dir])
 
     model = load_model(model_dir)
     dataset = load_data_argument(data, target)

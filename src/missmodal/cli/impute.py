@@ -33,6 +33,7 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
     imputation stream over the file in row batches (memory bounded by --batch-size); other methods load
     DATA into memory.
     """
+    from .._paths import guard_outputs
     from ..data import iter_batches
     from ..data.io import PARQUET_SUFFIXES, check_output_suffix
     from ..errors import MissmodalError
@@ -42,6 +43,7 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
     if batch_size < 1:
         raise MissmodalError(f"--batch-size must be >= 1, got {batch_size}")
     check_output_suffix(Path(output), PARQUET_SUFFIXES)
+    guard_outputs({"--output": output}, inputs=[data])
     if threads is not None:
         if threads < 1:
             raise MissmodalError(f"--threads must be >= 1, got {threads}")

@@ -20,12 +20,14 @@ def command(model_dir, data, output, target) -> None:
     import pandas as pd
 
     from .._atomic import atomic_path
+    from .._paths import guard_outputs
     from ..errors import MissmodalError
     from ..evaluate.metrics import predicted_labels
     from ..models import load_model
 
     if not output.endswith((".csv", ".parquet")):
         raise MissmodalError(f"--output {output}: use a .csv or .parquet file name")
+    guard_outputs({"--output": output}, inputs=[data], read_folders=[model_dir])
     model = load_model(model_dir)
     dataset = load_data_argument(data, target)
     scores = model.scores(dataset)
