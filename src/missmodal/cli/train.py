@@ -64,6 +64,10 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     for line in task_lines(dataset):
         if context.is_main:
             status(line)
+    if resume and not (Path(output) / "checkpoint.pt").is_file():
+        resume = False
+        if context.is_main:
+            status(f"--resume: no checkpoint in {output}; training starts from scratch")
     lock = folder_lock(output, "train run") if context.is_main else contextlib.nullcontext()
     with lock, progress("epochs", total=epochs) as advance:
         def report(record: dict) -> None:
