@@ -65,7 +65,8 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
     path = Path(data)
     streamed = method == "cluster" and path.is_file() and path.suffix != ".npz"
     if streamed:
-        next(iter_batches(path, batch_size, target=target), None)  # roles (e.g. --target) checked before the long fit
+        if next(iter_batches(path, batch_size, target=target), None) is None:  # roles checked before the long fit
+            raise MissmodalError(f"{data}: no rows (no samples to read)")
         status(f"fitting {method} on {data} in batches of {batch_size} rows")
         imputer.fit_parquet(path, batch_size=batch_size, spill_dir=spill_dir)
         batches = iter_batches(path, batch_size, target=target)

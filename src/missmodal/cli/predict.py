@@ -31,6 +31,10 @@ def command(model_dir, data, output, target) -> None:
     model = load_model(model_dir)
     dataset = load_data_argument(data, target)
     scores = model.scores(dataset)
+    ids, counts = np.unique(np.asarray(dataset.ids).astype(str), return_counts=True)
+    if (counts > 1).any():
+        status(f"warning: {int((counts > 1).sum())} id(s) occur more than once in {data} (first: {ids[counts > 1][0]!r}); "
+               "output rows follow DATA's rows, so match them by position, not by id")
     columns = {"id": dataset.ids, "group": dataset.group_names(), "seen_in_training": model.seen_in_training(dataset)}
     if model.task == "regression":
         columns["prediction"] = scores

@@ -26,12 +26,12 @@ def task_lines(data: MultimodalData) -> list[str]:
     values = np.unique(target)
     if data.task in ("binary", "multiclass"):
         return [f"task: {data.task} ({values.size} classes in the target)"]
-    lines = [f"task: regression ({"float" if target.dtype.kind == "f" else "integer"} target with {values.size} "
-             "distinct values)"]
+    kind = "float" if target.dtype.kind == "f" else "integer"
+    lines = [f"task: regression ({kind} target with {values.size} distinct values)"]
     integral = bool(np.all(np.isfinite(values)) and np.all(values == np.round(values)))
     if integral and values.size <= CLASS_LIKE_MAX_VALUES:
         shown = ", ".join(f"{v:g}" for v in values[:10])
-        kind = "binary" if values.size == 2 else "multiclass"
+        suggested = "binary" if values.size == 2 else "multiclass"
         lines.append(f"warning: the target holds only {values.size} integer values ({shown}); if these are classes, "
-                     f"pass --task {kind}")
+                     f"pass --task {suggested}")
     return lines

@@ -84,7 +84,12 @@ class FittedModel:
                       for i in range(0, data.n_samples, batch_size)]
         finally:
             self.module.train(was_training)
-        return self.preprocessing.scores(torch.cat(logits) if logits else torch.zeros(0, self.preprocessing.out_dim))
+        scores = self.preprocessing.scores(torch.cat(logits) if logits else torch.zeros(0, self.preprocessing.out_dim))
+        bad = ~np.isfinite(scores.reshape(len(scores), -1)).all(axis=1)
+        if bad.any():  # never hand out NaN predictions
+            raise MissmodalError(f"the model gives non-finite outputs for {int(bad.sum())} sample(s) (first: row "
+                                 f"{int(np.flatnonzero(bad)[0])}); are input values far outside the training range?")
+        return scores
 
     def predict_proba(self, data: MultimodalData) -> np.ndarray:
         """Class probabilities; see :meth:`scores`."""
