@@ -120,3 +120,20 @@ def _run_grid(config: BenchConfig, cache: CellCache, jobs: int, on_cell, compute
     position = {cache.path(s).name: i for i, s in enumerate(specs)}
     run.cells.sort(key=lambda c: position[cache.path(c["spec"]).name])
     return run
+
+
+# Fields that measure time or record how a run went rather than what it found: the only ones in which a
+# resumed run's results.json may differ from an uninterrupted run's (see docs/guarantees.md).
+TIMING_FIELDS = ("seconds", "train_seconds", "fit_transform_seconds", "timings_s")
+BOOKKEEPING_FIELDS = (("command",), ("cells", "computed"), ("cells", "cached"))
+
+
+def without_timings(value: Any, path: tuple[str, ...] = ()) -> Any:
+    """``value`` (a results.json payload) without :data:`TIMING_FIELDS` at any depth and without the
+    :data:`BOOKKEEPING_FIELDS`: equal for a resumed and an uninterrupted run of the same grid."""
+    if isinstance(value, dict):
+        return {k: without_timings(v, path + (k,)) for k, v in value.items()
+                if k not in TIMING_FIELDS and path + (k,) not in BOOKKEEPING_FIELDS}
+    if isinstance(value, list):
+        return [without_timings(v, path) for v in value]
+    return value
