@@ -107,3 +107,22 @@ def test_a_read_only_output_folder_is_reported_naming_the_output(tmp_path):
 
 def test_dataset_names_and_fresh_outputs_pass(tmp_path):
     guard_outputs({"--output": tmp_path / "new" / "x.parquet"}, inputs=["mfeat", None], read_folders=[None])
+
+
+def test_a_second_train_into_a_folder_being_written_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, time\nfrom missmodal._atomic import folder_lock\nwith folder_lock(sys.argv[1]):\n"
+            "    print('locked', flush=True)\n    time.sleep(60)\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "run")], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        data = good(tmp_path)
+        result = CliRunner().invoke(main, ["train", str(data), "-o", str(tmp_path / "run"), "--epochs", "1"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 2 and "another train run is writing into this folder" in result.output
+    assert not (tmp_path / "run" / "model.json").exists()
