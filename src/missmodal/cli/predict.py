@@ -2,15 +2,15 @@
 
 import click
 
-from ._common import load_data_argument, status
+from ._common import load_data_argument, status, schema_options
 
 
 @click.command("predict")
 @click.argument("model_dir", type=click.Path(exists=True))
 @click.argument("data")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .csv or .parquet.")
-@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
-def command(model_dir, data, output, target) -> None:
+@schema_options
+def command(model_dir, data, output, data_options) -> None:
     """Write id, group, seen_in_training, prediction and class probabilities for each sample of DATA.
 
     Samples whose combination group never occurred in training get the model's fallback prediction and
@@ -27,9 +27,10 @@ def command(model_dir, data, output, target) -> None:
 
     if not output.endswith((".csv", ".parquet")):
         raise MissmodalError(f"--output {output}: use a .csv or .parquet file name")
-    guard_outputs({"--output": output}, inputs=[data], read_folders=[model_dir])
+    guard_outputs({"--output": output}, inputs=[data, data_options.schema_path], read_folders=[model_dir])
     model = load_model(model_dir)
-    dataset = load_data_argument(data, target)
+    dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"),
+                                 require_target=False, require_all_observed=False)
     scores = model.scores(dataset)
     ids, counts = np.unique(np.asarray(dataset.ids).astype(str), return_counts=True)
     if (counts > 1).any():

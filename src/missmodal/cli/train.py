@@ -5,7 +5,7 @@ import json
 
 import click
 
-from ._common import load_data_argument, progress, status, write_json
+from ._common import load_data_argument, progress, status, write_json, schema_options
 
 
 # Files a run writes into its folder (an input at one of these paths is refused before training).
@@ -35,9 +35,9 @@ RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
 @click.option("--diagnostics/--no-diagnostics", default=True, show_default=True,
               help="Record per-epoch gradient cosines of each group vs the overall gradient.")
 @click.option("--resume", is_flag=True, help="Continue from OUTPUT/checkpoint.pt.")
-@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
+@schema_options
 def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_fraction, selection, patience,
-            warmup_epochs, step_size, adjustment, batch_size, lr, width, dropout, diagnostics, resume, target) -> None:
+            warmup_epochs, step_size, adjustment, batch_size, lr, width, dropout, diagnostics, resume, data_options) -> None:
     """Train a model on DATA, select it on a held-out validation split, and save it to OUTPUT."""
     from pathlib import Path
 
@@ -52,11 +52,11 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     LOSSES.get(loss)
     if patience < 0:
         raise MissmodalError(f"--patience must be >= 0 (0: never stop early), got {patience}")
-    guard_outputs(folders={"--output": (output, RUN_FILES)}, inputs=[data])
+    guard_outputs(folders={"--output": (output, RUN_FILES)}, inputs=[data, data_options.schema_path])
     context = setup_distributed()
-    dataset = load_data_argument(data, target)
+    dataset = load_data_argument(data, data_options)
     if dataset.target is None:
-        raise MissmodalError(f"{data} has no target: give DATA with a target column (--target for Parquet files)")
+        raise MissmodalError(f"{data} has no target: give DATA with a target column (--target COLUMN)")
     loss_params = {"step_size": step_size, "adjustment": adjustment} if loss == "group-dro" else {}
     if context.is_main:
         status(f"training {model_name} with {loss} on {data}: {dataset.n_samples} samples, "
@@ -82,6 +82,8 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
                            selection=selection, patience=patience or None, warmup_epochs=warmup_epochs,
                            loss_params=loss_params, batch_size=batch_size, lr=lr, diagnostics=diagnostics)
         if context.is_main:
+            if dataset.metadata.get("schema"):
+                fitted.info["data_schema"] = dataset.metadata["schema"]  # evaluate/predict read flat tables the same way
             fitted.save(output)
             write_json(Path(output) / "history.json", {"data": data, "info": fitted.info, "epochs": fitted.history})
     if not context.is_main:
