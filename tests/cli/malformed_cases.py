@@ -33,10 +33,12 @@ def base_columns(n: int = N, seed: int = 0) -> dict[str, pa.Array]:
     }
 
 
+# The footer missmodal writes, naming the covariate (unrecorded scalar columns are refused).
+ROLES = {b"missmodal": json.dumps({"covariates": ["age"]}).encode()}
+
+
 def write(folder: Path, name: str, columns: dict[str, pa.Array], metadata: dict | None = None) -> Path:
-    table = pa.table(columns)
-    if metadata is not None:
-        table = table.replace_schema_metadata(metadata)
+    table = pa.table(columns).replace_schema_metadata(ROLES if metadata is None else metadata)
     path = folder / f"{name}.parquet"
     pq.write_table(table, path)
     return path
@@ -71,7 +73,7 @@ def string_lists(folder):
 def duplicate_columns(folder):
     columns = base_columns()
     table = pa.Table.from_arrays([columns["id"], columns["target"], columns["a"], columns["a"], columns["b"]],
-                                 names=["id", "target", "a", "a", "b"])
+                                 names=["id", "target", "a", "a", "b"]).replace_schema_metadata(ROLES)
     path = folder / "duplicate_columns.parquet"
     pq.write_table(table, path)
     return path
