@@ -16,7 +16,10 @@ from ._common import load_data_argument, schema_options, status, write_json
 @click.option("--seed", type=int, default=0, show_default=True)
 def command(data, data_options, json_path, html_path, head_coverage, no_mechanism, seed) -> None:
     """Print the combination-group table of DATA; optionally write JSON and HTML."""
+    from .._paths import guard_outputs
     from ..audit import audit, audit_html
+
+    guard_outputs({"--json": json_path, "--html": html_path}, inputs=[data, data_options.schema_path])
 
     dataset = load_data_argument(data, data_options)
     status("auditing groups" + ("" if no_mechanism else " and mechanism evidence"))
