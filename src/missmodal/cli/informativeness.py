@@ -26,7 +26,10 @@ from ._common import load_data_argument, status, write_json, schema_options
 def command(data, data_options, pair, modalities, subsets, propensity_features, propensity, clip, predictor, folds, bootstrap,
             pid_method, seed, json_path, html_path) -> None:
     """Naive (complete-case) vs corrected (IPW) informativeness of each modality of DATA, with intervals."""
+    from .._paths import guard_outputs
     from ..informativeness import informativeness_html, informativeness_report, summary_lines
+
+    guard_outputs({"--json": json_path, "--html": html_path}, inputs=[data, data_options.schema_path])
 
     def names(text):
         return [n.strip() for n in text.split(",") if n.strip()] if text else None
