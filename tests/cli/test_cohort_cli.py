@@ -94,4 +94,4 @@ def test_predict_on_a_converted_row_without_target_and_with_absent_modalities(co
     assert "target: none (column 'outcome' absent)" in result.output
     assert (tmp_path / "p.csv").read_text().splitlines()[1].split(",")[1] == "labs+vitals"
     result = invoke("evaluate", run, tmp_path / "one.parquet")
-    assert result.exit_code == 2 and "no target column to evaluate against" in errors(result)[0]
+    assert result.exit_code == 2 and "names target column 'target', which is absent" in errors(result)[0]
