@@ -2,7 +2,8 @@
 
 import click
 
-from ._common import load_data_argument, status, write_json, schema_options
+from ..report.text import fmt_number, fmt_percent, text_table
+from ._common import load_data_argument, schema_options, status, write_json
 
 
 @click.command("audit")
@@ -25,11 +26,15 @@ def command(data, data_options, json_path, html_path, head_coverage, no_mechanis
     result = audit(dataset, head_coverage=head_coverage, mechanism=not no_mechanism, seed=seed)
     for line in result.summary_lines():
         click.echo(line)
+    from ..encode.provenance import provenance_lines
+
+    for line in provenance_lines(dataset.metadata):  # files written by `missmodal encode`
+        click.echo(line)
     if result.mechanism:
         click.echo("mechanism evidence (CV AUROC of predicting presence; ~0.5 under MCAR):")
-        for row in result.mechanism:
-            auroc = "–" if row["auroc"] is None else f"{row['auroc']:.3f}"
-            click.echo(f"  {row['name']:<20} missing {row['missing_rate']:.1%}  AUROC {auroc}  {row['verdict']}")
+        for line in text_table([[row["name"], fmt_percent(row["missing_rate"]), fmt_number(row["auroc"]), row["verdict"]]
+                                for row in result.mechanism], ["modality", "missing", "AUROC", "verdict"], align="<>><"):
+            click.echo(f"  {line}")
     if json_path:
         write_json(json_path, {"data": data, **result.to_dict()})
     if html_path:

@@ -97,6 +97,8 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
                               f"absent; columns: {names[:20]} (give --target)")
     if target is None:
         target = stored.get("target") or next((t for t in DEFAULT_TARGET_NAMES if t in names), None)
+        if target not in names:
+            target = None  # a file without its target column (new samples to predict)
     elif target not in names:
         raise DataFormatError(f"{source}: target column {target!r} not found; columns: {names[:20]}")
     if id_column is not None and id_column not in names:
@@ -137,7 +139,10 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
     if missing:
         raise DataFormatError(f"{source}: modality column {missing[0]!r} not found; modality columns: {found}")
     if covariates is None:
-        covariates = [c for c in stored.get("covariates", []) if c in scalar_columns]
+        covariates = list(stored.get("covariates", []))
+        absent = [c for c in covariates if c not in names]
+        if absent:
+            raise DataFormatError(f"{source}: covariate column {absent[0]!r} recorded in the file's roles is missing")
     for c in covariates:
         if c not in scalar_columns:
             raise DataFormatError(f"{source}: covariate column {c!r} not found or not numeric")

@@ -435,19 +435,28 @@ def describe_roles(data: MultimodalData) -> str:
         parts = [f"modalities: {', '.join(f'{m} ({d})' for m, d in data.dims.items())}"]
         covariates = ", ".join(data.covariate_names or [])
         schema = {}
-    if data.target is not None or schema.get("target"):
+    if data.target is not None:
         classes = data.metadata.get("classes")
         detail = f"{data.task}" + (f": {', '.join(map(str, classes))}" if classes else "")
         parts.append(f"target: {schema.get('target') or 'target'} ({detail})")
     else:
-        parts.append("target: none")
+        parts.append("target: none" + (f" (column {schema['target']!r} absent)" if schema.get("target") else ""))
     if schema.get("id"):
         parts.append(f"id: {schema['id']}")
     parts.append(f"covariates: {covariates or 'none'}")
     if schema.get("ignored_columns"):
         parts.append(f"ignored: {', '.join(schema['ignored_columns'])}")
-    partial = (data.metadata.get("schema_report") or {}).get("partial_rows") or {}
+    partial = partial_row_counts(data)
     if any(partial.values()):
         policy = schema.get("partial", "observed")
         parts.append(f"partial blocks ({policy}): " + ", ".join(f"{m} {k}" for m, k in partial.items() if k))
     return "roles | " + " | ".join(parts)
+
+
+def partial_row_counts(data: MultimodalData) -> dict[str, int]:
+    """Rows of each modality whose block is present but partly observed (from the field mask)."""
+    counts = {}
+    for name, mask in (data.field_observed or {}).items():
+        present = data.observed[:, data.modality_index(name)]
+        counts[name] = int((present & ~mask.all(axis=1)).sum())
+    return counts
