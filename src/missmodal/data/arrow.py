@@ -93,9 +93,8 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
         raise DataFormatError(f"{source}, column {duplicated!r}: appears {names.count(duplicated)} times; column names "
                               "must be unique")
     if target is None and stored.get("target") is not None and stored["target"] not in names:
-        raise DataFormatError(f"{source}: the missmodal metadata names target column {stored['target']!r}, which is "
-                              f"absent; columns: {names[:20]} (give --target)")
-    if target is None:
+        target = None  # rows to predict: the recorded target column was dropped (never guess another one)
+    elif target is None:
         target = stored.get("target") or next((t for t in DEFAULT_TARGET_NAMES if t in names), None)
         if target not in names:
             target = None  # a file without its target column (new samples to predict)
