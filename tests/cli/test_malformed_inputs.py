@@ -105,3 +105,8 @@ def test_float_coded_classes_are_trained_with_the_task_said_and_a_warning(tmp_pa
     assert "task: regression (float target with 2 distinct values)" in said
     assert "warning: the target holds only 2 integer values (0, 1); if these are classes, pass --task binary" in said
     assert json.loads((tmp_path / "m" / "model.json").read_text())["preprocessing"]["task"] == "regression"
+    result = CliRunner().invoke(main, ["train", str(path), "-o", str(tmp_path / "m2"), "--epochs", "1", "--width", "8",
+                                       "--no-diagnostics", "--task", "binary"])
+    assert result.exit_code == 0, result.output
+    assert "task: binary (2 classes in the target)" in " ".join(result.output.split())
+    assert json.loads((tmp_path / "m2" / "model.json").read_text())["preprocessing"]["classes"] == [0, 1]
