@@ -244,7 +244,7 @@ CASES = {
     "duplicate_columns": (duplicate_columns, "error", "'a'"),
     "footer_not_json": (footer_not_json, "error", "metadata"),
     "footer_a_list": (footer_a_list, "error", "metadata"),
-    "footer_absent_target": (footer_absent_target, "error", "no role: target"),  # never guessed as the target
+    "footer_absent_target": (footer_absent_target, "error", "'outcome'"),
     "footer_bad_modalities": (footer_bad_modalities, "error", "metadata"),
     "huge_1e20": (huge_1e20, "error", "'a'"),
     "huge_1e30": (huge_1e30, "error", "'a'"),
