@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..data.multimodal import MultimodalData
+from ..report.text import fmt_estimate, fmt_percent, group_labels, text_table
 from .little import little_mcar
 from .mechanism import mechanism_evidence
 from .tables import co_missingness, effective_number_of_groups, group_table, missingness_blocks, modality_table
@@ -42,10 +43,13 @@ class Audit:
     def summary_lines(self, max_groups: int = 20) -> list[str]:
         """A plain-text group table for the terminal."""
         lines = [f"{self.n_samples} samples, {len(self.modalities)} modalities, {self.n_groups} groups "
-                 f"(effective {self.effective_n_groups:.1f}), {self.complete_share:.1%} complete",
-                 f"{'group':<40} {'count':>7} {'share':>7} {'cum':>7}  tail"]
-        for g in self.groups[:max_groups]:
-            lines.append(f"{g['name'][:40]:<40} {g['count']:>7} {g['share']:>7.1%} {g['cumulative_share']:>7.1%}  {'yes' if g['tail'] else ''}")
+                 f"(effective {self.effective_n_groups:.1f}), {self.complete_share:.1%} complete"]
+        shown = self.groups[:max_groups]
+        labels, legend = group_labels([g["name"] for g in shown], [m["name"] for m in self.modalities])
+        lines += text_table([[labels[g["name"]], g["count"], fmt_percent(g["share"]), fmt_percent(g["cumulative_share"]),
+                              "yes" if g["tail"] else ""] for g in shown], ["group", "count", "share", "cum", "tail"], align="<>>><")
+        if legend:
+            lines.append(f"modalities: {legend}")
         if len(self.groups) > max_groups:
             lines.append(f"... {len(self.groups) - max_groups} more groups")
         return lines
@@ -58,10 +62,10 @@ class Audit:
         if self.mechanism:
             lines.append("mechanism evidence (CV AUROC of predicting absence from other values, within presence patterns; "
                          "0.5 under MCAR):")
-            for row in self.mechanism:
-                auroc = "-" if row["auroc"] is None else f"{row['auroc']:.3f} [{row['interval'][0]:.3f}, {row['interval'][1]:.3f}]"
-                lines.append(f"  {row['name']:<20} missing {row['missing_rate']:.1%} ({row['n_missing']} rows)  AUROC {auroc}  "
-                             f"{row['verdict']}")
+            table = [[row["name"], fmt_percent(row["missing_rate"]), row["n_missing"], fmt_estimate(row["auroc"], row["interval"]),
+                      row["verdict"]] for row in self.mechanism]
+            lines += [f"  {line}" for line in text_table(table, ["modality", "missing", "rows", "AUROC [95% CI]", "verdict"],
+                                                        align="<>>><")]
         if self.little_mcar:
             test = self.little_mcar
             p_value = "-" if test["p_value"] is None else f"{test['p_value']:.3g}"

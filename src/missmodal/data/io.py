@@ -18,10 +18,12 @@ import pyarrow.parquet as pq
 
 from .._atomic import atomic_path
 from ..errors import DataFormatError, MissmodalError
-from .arrow import _jsonable, data_to_table, infer_roles, table_to_data
+from .arrow import _jsonable, common_length, data_to_table, infer_roles, table_to_data
+from .limits import check_magnitude
 from .multimodal import MultimodalData
 
 NPZ_MODALITY_PREFIX = "modality:"
+NPZ_FIELDS_PREFIX = "fields:"  # field-level mask of a partly observable modality
 
 
 def _open_parquet(path: Path) -> pq.ParquetFile:
@@ -37,7 +39,8 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
 
 def read_data(path: str | os.PathLike, target: str | None = None, id_column: str | None = "id",
               modalities: list[str] | None = None, covariates: list[str] | None = None,
-              task: str | None = None) -> MultimodalData:
+              task: str | None = None, ignore: list[str] | None = None,
+              require_all_observed: bool = True) -> MultimodalData:
     """Read a Parquet or ``.npz`` file into memory, validating every value.
 
     Parameters
@@ -45,29 +48,36 @@ def read_data(path: str | os.PathLike, target: str | None = None, id_column: str
     path : path of a ``.parquet`` (or any Parquet file) or ``.npz`` file.
     target : name of the target column (default: recorded by missmodal, else ``target``/``label``/``y``).
     id_column : name of the id column, used when present.
-    modalities, covariates : column roles, inferred when omitted (list columns and ``<m>__<j>`` blocks are
-        modalities, other numeric columns covariates).
+    modalities, covariates : column roles (list columns and ``<m>__<j>`` blocks are modalities; numeric
+        columns are covariates only when named here or recorded by missmodal).
     task : override the inferred task (e.g. ``"multiclass"`` for float-coded classes).
+    ignore : scalar columns to leave out (any other unnamed scalar column is an error).
+    require_all_observed : each modality must be observed in some row (training); False for prediction,
+        where a batch of one patient may lack a modality.
     """
     path = Path(path)
     if path.suffix == ".npz":
         return read_npz(path)
     parquet = _open_parquet(path)
-    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates)
+    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates, ignore)
     if task:
         roles["task"] = task
     try:
         table = parquet.read(columns=_columns(roles))
-    except pa.ArrowException as error:
+    except (pa.ArrowException, OSError) as error:  # corrupt pages raise OSError ("Corrupt snappy ...")
         raise DataFormatError(f"{path}: unreadable Parquet data ({str(error).splitlines()[0]})") from None
+    roles["dims"] = parquet_dims(parquet.schema_arrow, roles) if not require_all_observed else roles.get("dims", {})
     data = table_to_data(table, roles, str(path))
-    _check_every_modality_observed(data, str(path))
+    if require_all_observed:
+        _check_every_modality_observed(data, str(path))
+    elif not data.n_samples:
+        raise DataFormatError(f"{path}: no rows (no samples to read)")
     return data
 
 
 def iter_batches(path: str | os.PathLike, batch_size: int = 65536, target: str | None = None,
                  id_column: str | None = "id", modalities: list[str] | None = None,
-                 covariates: list[str] | None = None) -> Iterator[MultimodalData]:
+                 covariates: list[str] | None = None, ignore: list[str] | None = None) -> Iterator[MultimodalData]:
     """Yield a Parquet file as `MultimodalData` row batches of at most ``batch_size`` rows.
 
     Memory stays bounded by the batch size; ids default to the global row numbers. Validation errors name
@@ -77,15 +87,28 @@ def iter_batches(path: str | os.PathLike, batch_size: int = 65536, target: str |
         raise DataFormatError(f"batch_size must be >= 1, got {batch_size}")
     path = Path(path)
     parquet = _open_parquet(path)
-    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates)
+    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates, ignore)
     roles["dims"] = parquet_dims(parquet.schema_arrow, roles)
     variable = [name for name in roles["modalities"] if name not in roles["dims"]]
-    roles["dims"].update(first_observed_widths(parquet, variable))
+    roles["dims"].update(first_observed_widths(parquet, variable, path))
     offset = 0
-    for batch in parquet.iter_batches(batch_size=batch_size, columns=_columns(roles)):
+    for batch in read_batches(parquet, path, batch_size=batch_size, columns=_columns(roles)):
         table = pa.Table.from_batches([batch])
         yield table_to_data(table, roles, str(path), row_offset=offset)
         offset += table.num_rows
+
+
+def read_batches(parquet: pq.ParquetFile, path: Path, **options) -> Iterator[pa.RecordBatch]:
+    """``parquet.iter_batches(**options)`` whose read errors (corrupt pages) name the file."""
+    batches = parquet.iter_batches(**options)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as error:
+            raise DataFormatError(f"{path}: unreadable Parquet data ({str(error).splitlines()[0]})") from None
+        yield batch
 
 
 def parquet_dims(schema: pa.Schema, roles: dict) -> dict[str, int]:
@@ -99,8 +122,9 @@ def parquet_dims(schema: pa.Schema, roles: dict) -> dict[str, int]:
     return dims
 
 
-def first_observed_widths(parquet: pq.ParquetFile, names: list[str]) -> dict[str, int]:
-    """Width of each variable-length list modality: the length of its first observed embedding.
+def first_observed_widths(parquet: pq.ParquetFile, names: list[str], path: str | os.PathLike = "data") -> dict[str, int]:
+    """Width of each variable-length list modality: the most common length in the first batch that
+    observes it (so that an odd first row is blamed, not the rows after it).
 
     One pass over just these columns, stopping once every width is known, so that a batch in which a
     modality happens to be absent still gets its width, and later batches are checked against it.
@@ -108,12 +132,12 @@ def first_observed_widths(parquet: pq.ParquetFile, names: list[str]) -> dict[str
     widths: dict[str, int] = {}
     if not names:
         return widths
-    for batch in parquet.iter_batches(batch_size=65536, columns=names):
+    for batch in read_batches(parquet, Path(path), batch_size=65536, columns=names):
         for name in names:
             if name not in widths:
                 lengths = pc.drop_null(pc.list_value_length(batch.column(name)))
                 if len(lengths):
-                    widths[name] = int(lengths[0].as_py())
+                    widths[name] = common_length(lengths.to_numpy(zero_copy_only=False))
         if len(widths) == len(names):
             break
     return widths
@@ -124,6 +148,7 @@ def _columns(roles: dict) -> list[str]:
     columns += roles["covariates"]
     for name in roles["modalities"]:
         columns += roles["block_columns"].get(name, [name])
+    columns += list(roles.get("field_masks", {}).values())
     return columns
 
 
@@ -201,6 +226,7 @@ def write_npz(data: MultimodalData, path: str | os.PathLike) -> Path:
     """Write `data` as a compressed ``.npz`` (no pickled objects), atomically."""
     path = Path(path)
     arrays = {f"{NPZ_MODALITY_PREFIX}{name}": data.masked(name) for name in data.modality_names}
+    arrays.update({f"{NPZ_FIELDS_PREFIX}{name}": mask for name, mask in (data.field_observed or {}).items()})
     arrays["observed"] = data.observed
     arrays["modality_names"] = np.array(data.modality_names, dtype=str)
     arrays["ids"] = data.ids if data.ids.dtype.kind != "O" else data.ids.astype(str)
@@ -239,12 +265,17 @@ def read_npz(path: str | os.PathLike) -> MultimodalData:
             arrays["modalities"], observed=arrays.get("observed"), target=arrays.get("target"),
             covariates=arrays.get("covariates"), covariate_names=arrays.get("covariate_names"),
             ids=arrays.get("ids"), task=arrays["info"].get("task"), metadata=arrays["info"].get("metadata", {}),
+            field_observed=arrays.get("field_observed"),
         )
     except MissmodalError as error:
         raise DataFormatError(f"{path}: {error}") from None
     empty = ~data.observed.any(axis=1)
     if empty.any():
         raise DataFormatError(f"{path}, row {int(np.flatnonzero(empty)[0])}: sample has no modality observed")
+    for m, (name, values) in enumerate(data.modalities.items()):
+        check_magnitude(values, data.observed[:, m], str(path), name)
+    for j, name in enumerate(data.covariate_names or []):
+        check_magnitude(data.covariates[:, j], None, str(path), name)
     _check_every_modality_observed(data, str(path))
     return data
 
@@ -281,6 +312,9 @@ def _npz_arrays(archive, path: Path) -> dict:
     if "covariate_names" in keys:
         arrays["covariate_names"] = [str(c) for c in _npz_array(archive, "covariate_names", path)]
     arrays["info"] = _npz_info(archive, path) if "info" in keys else {}
+    fields = {k[len(NPZ_FIELDS_PREFIX):]: _npz_array(archive, k, path) for k in archive.files if k.startswith(NPZ_FIELDS_PREFIX)}
+    if fields:
+        arrays["field_observed"] = fields
     return arrays
 
 
