@@ -34,11 +34,11 @@ def _user_dataset(data: str, data_options, out: str) -> dict:
 
     if data_options.table_schema() is None and not is_flat_table(data):
         return {"path": data, "target": data_options.target}
-    converted = Path(out) / "data.parquet"
+    converted = Path(out) / f"{Path(data).stem}.parquet"
     converted.parent.mkdir(parents=True, exist_ok=True)
     write_data(load_data_argument(data, data_options), converted)
     status(f"converted {data} to {converted}")
-    return {"path": str(converted), "target": None}
+    return {"path": str(converted), "target": None, "name": Path(data).name}
 
 
 @click.command("bench")
@@ -56,6 +56,7 @@ def command(data, data_options, config_path, out, jobs, seeds) -> None:
     long-tailed missingness. With DATA: that dataset (a user's file keeps its natural missingness).
     Finished cells are cached under --out, so an interrupted or extended run resumes.
     """
+    from .._paths import guard_outputs
     from ..bench import BenchConfig, load_config, run_bench
     from ..errors import MissmodalError
 
@@ -69,6 +70,9 @@ def command(data, data_options, config_path, out, jobs, seeds) -> None:
             raise MissmodalError(f"--seeds must be comma-separated integers, got {seeds!r}") from None
     if jobs < 1:
         raise MissmodalError(f"--jobs must be >= 1, got {jobs}")
+    dataset_files = [d["path"] for d in config.datasets if isinstance(d, dict) and "path" in d]
+    guard_outputs(folders={"--out": (out, ["results.json", "results.md", "report.html", "cells/"])},
+                  inputs=[config_path, *dataset_files])
     from ..bench import plan
 
     total = len(plan(config))

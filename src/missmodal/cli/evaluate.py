@@ -38,13 +38,20 @@ def report_lines(report: dict) -> list[str]:
 @click.argument("model_dir", type=click.Path(exists=True))
 @click.argument("data")
 @click.option("--all-combinations", is_flag=True, help="Evaluate the complete samples under every non-empty combination of modalities.")
+@click.option("--max-combinations", type=int, default=1024, show_default=True,
+              help="With --all-combinations: evaluate at most this many combinations (a seeded sample beyond it).")
+@click.option("--combination-seed", type=int, default=0, show_default=True, help="Seed of that sample.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the evaluation as JSON.")
 @click.option("--min-group-size", type=int, default=10, show_default=True, help="Smallest group eligible as worst group.")
 @schema_options
-def command(model_dir, data, all_combinations, json_path, min_group_size, data_options) -> None:
+def command(model_dir, data, all_combinations, max_combinations, combination_seed, json_path, min_group_size,
+            data_options) -> None:
     """Print overall, head, tail, worst-group and per-group metrics of the model in MODEL_DIR on DATA."""
+    from .._paths import guard_outputs
     from ..models import load_model
     from ..train import evaluate_model
+
+    guard_outputs({"--json": json_path}, inputs=[data, data_options.schema_path], read_folders=[model_dir])
 
     model = load_model(model_dir)
     dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"),
@@ -54,7 +61,13 @@ def command(model_dir, data, all_combinations, json_path, min_group_size, data_o
 
         raise MissmodalError(f"{data}: no target column to evaluate against (give --target, or use predict)")
     status(f"evaluating {model.name} on {data}" + (" under all combinations" if all_combinations else ""))
-    report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size)
+    report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size,
+                            max_combinations=max_combinations, combination_seed=combination_seed)
+    if report.get("combinations"):
+        info = report["combinations"]
+        click.echo(f"all combinations: {info['evaluated']} of {info['total']} evaluated"
+                   + (f" (a seeded sample, --combination-seed {info['seed']}; raise --max-combinations for more)"
+                      if info["sampled"] else ""))
     for line in report_lines(report):
         click.echo(line)
     if json_path:

@@ -33,7 +33,7 @@ def findings(summary: dict) -> list[str]:
     """One sentence per (dataset, scenario): group structure and which modalities' missingness is predictable."""
     lines = []
     for key, row in summary.items():
-        flagged = [m["name"] for m in row.get("mechanism") or [] if m.get("verdict", "").startswith("predictable")]
+        flagged = [m["name"] for m in row.get("mechanism") or [] if m.get("verdict") == "not MCAR"]
         evidence = (f"missingness of {', '.join(flagged)} is predictable from the observed data (not MCAR)" if flagged
                     else "no evidence against MCAR")
         lines.append(f"{key}: {row['n_groups']} combination groups (effective {row['effective_n_groups']:.1f}), "
