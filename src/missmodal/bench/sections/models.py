@@ -216,7 +216,8 @@ def bars_figure(rows: list[dict], prefix: str = ""):
     fig, axes = plt.subplots(1, len(width_ratios), figsize=(max(6.5, 1.3 * len(rows) + 3) + 2.5 * binary, 3.8),
                              squeeze=False, gridspec_kw={"width_ratios": width_ratios})
     x = np.arange(len(rows))
-    rotate = {"rotation": 15, "ha": "right"} if len(rows) > 4 else {}
+    crowded = len(rows) * max(len(r["method"]) for r in rows) > 60  # names side by side would touch
+    rotate = {"rotation": 15, "ha": "right"} if crowded else {}
     if binary:
         ax = axes[0][0]
         auroc = [r[prefix + "auroc"] for r in rows]
