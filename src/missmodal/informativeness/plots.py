@@ -138,7 +138,7 @@ def informativeness_figure(report: dict):
     for axis, (key, labels, title, getter) in zip(axes[0], panels):
         _bars(axis, labels, report, key, getter, title, _pid_variants(report) if key == "bits" else _variants(report))
     modalities = list(dict.fromkeys(m for name in report["subsets"] for m in name.split("+")))
-    short, legend = group_labels(report["subsets"], modalities, max_width=16)
+    short, legend = group_labels(report["subsets"], modalities, max_width=24)
     axes[0][0].set_xticklabels([short[name] for name in report["subsets"]], rotation=30, ha="right")
     handles, names = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=len(names), frameon=False, bbox_to_anchor=(0.5, -0.02))
