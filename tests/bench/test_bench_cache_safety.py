@@ -40,6 +40,7 @@ def test_a_cell_stored_under_another_code_fingerprint_is_not_reused(tmp_path, mo
     assert CellCache(tmp_path).get(spec) is None
 
 
+@pytest.mark.slow
 def test_an_interrupted_then_resumed_bench_equals_an_uninterrupted_one(tmp_path):
     config = small_config(sections=["audit", "imputation"], imputers=["zero", "mean"], seeds=[0, 1],
                           scenarios=small_config().scenarios[:1])

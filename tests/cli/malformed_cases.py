@@ -267,3 +267,45 @@ CASES = {
     "float_coded_classes": (float_coded_classes, "ok", None),
     "string_labels": (string_labels, "ok", None),
 }
+
+
+# Flat tables (CSV) read through a schema: id, y, a = a1,a2 and b = b1 (b missing in every third row).
+FLAT_SCHEMA = ["--modality", "a=a1,a2", "--modality", "b=b1", "--target", "y", "--id", "id"]
+
+
+def _flat_frame(n: int = N):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"id": [f"s{i}" for i in range(n)], "y": rng.integers(0, 2, n), "a1": rng.normal(size=n),
+                          "a2": rng.normal(size=n), "b1": rng.normal(size=n)})
+    frame.loc[frame.index % 3 == 0, "b1"] = np.nan
+    return frame
+
+
+def flat_huge(folder):
+    frame = _flat_frame()
+    frame["a1"] *= 1e30
+    frame.to_csv(folder / "flat_huge.csv", index=False)
+    return folder / "flat_huge.csv"
+
+
+def flat_duplicate_columns(folder):
+    path = folder / "flat_dup.csv"
+    _flat_frame().to_csv(path, index=False)
+    path.write_text(path.read_text().replace("a2", "a1", 1))
+    return path
+
+
+def flat_string_value(folder):
+    frame = _flat_frame().astype({"a2": object})
+    frame.loc[5, "a2"] = "oops"
+    frame.to_csv(folder / "flat_str.csv", index=False)
+    return folder / "flat_str.csv"
+
+
+FLAT_CASES = {
+    "flat_huge": (flat_huge, "'a1', row 0"),
+    "flat_duplicate_columns": (flat_duplicate_columns, "'a1'"),
+    "flat_string_value": (flat_string_value, "row 5"),
+}

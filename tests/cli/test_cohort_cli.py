@@ -94,4 +94,13 @@ def test_predict_on_a_converted_row_without_target_and_with_absent_modalities(co
     assert "target: none (column 'outcome' absent)" in result.output
     assert (tmp_path / "p.csv").read_text().splitlines()[1].split(",")[1] == "labs+vitals"
     result = invoke("evaluate", run, tmp_path / "one.parquet")
-    assert result.exit_code == 2 and "no target column to evaluate against" in errors(result)[0]
+    assert result.exit_code == 2 and "names target column 'target', which is absent" in errors(result)[0]
+
+
+def test_bench_on_a_csv_converts_it_once_and_names_the_file(cohort, tmp_path):
+    (tmp_path / "b.yaml").write_text("sections: [audit]\nseeds: [0]\n")
+    result = invoke("bench", cohort / "cohort.csv", *SCHEMA, "--config", tmp_path / "b.yaml", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "cohort.parquet").is_file()
+    findings = json.loads((tmp_path / "out" / "results.json").read_text())["findings"]
+    assert any(line.startswith("cohort.csv/natural: ") for lines in findings.values() for line in lines)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from malformed_cases import CASES, good
+from malformed_cases import CASES, FLAT_CASES, FLAT_SCHEMA, good
 
 from missmodal.cli import main
 
@@ -18,6 +18,9 @@ OVERRIDES = {
     # a modality absent from every row is fine for a trained model (its fallback path), not for fitting
     ("never_observed", "evaluate"): ("ok", None),
     ("never_observed", "predict"): ("ok", None),
+    # new samples to predict need no target column, even one the file's roles record; the columns the
+    # footer does not name (target, age) still need a role
+    ("footer_absent_target", "predict"): ("error", "no role: target, age"),
 }
 
 
@@ -68,6 +71,17 @@ def test_every_command_on_every_case_gives_a_one_line_error_or_a_result(workspac
         assert match in errors[0], errors[0]
 
 
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in ("impute-streamed", "bench")])
+@pytest.mark.parametrize("case", list(FLAT_CASES))
+def test_every_command_on_every_flat_table_case_gives_a_one_line_error(workspace, tmp_path, case, command):
+    builder, match = FLAT_CASES[case]
+    args = command_lines(str(builder(tmp_path)), tmp_path, workspace)[command] + FLAT_SCHEMA
+    result = CliRunner().invoke(main, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert result.exit_code == 2 and len(errors) == 1 and match in errors[0], result.output[-500:]
+
+
 def test_predict_writes_finite_probabilities_that_sum_to_one(workspace, tmp_path):
     path = good(tmp_path)
     result = CliRunner().invoke(main, ["predict", str(workspace / "model"), str(path), "-o", str(tmp_path / "p.csv")])
@@ -94,3 +108,8 @@ def test_float_coded_classes_are_trained_with_the_task_said_and_a_warning(tmp_pa
     assert "task: regression (float target with 2 distinct values)" in said
     assert "warning: the target holds only 2 integer values (0, 1); if these are classes, pass --task binary" in said
     assert json.loads((tmp_path / "m" / "model.json").read_text())["preprocessing"]["task"] == "regression"
+    result = CliRunner().invoke(main, ["train", str(path), "-o", str(tmp_path / "m2"), "--epochs", "1", "--width", "8",
+                                       "--no-diagnostics", "--task", "binary"])
+    assert result.exit_code == 0, result.output
+    assert "task: binary (2 classes in the target)" in " ".join(result.output.split())
+    assert json.loads((tmp_path / "m2" / "model.json").read_text())["preprocessing"]["classes"] == [0, 1]

@@ -40,6 +40,8 @@ def refused(args, protected):
     ["informativeness", "{data}", "--json", "{data}"],
     ["predict", "{run}", "{data}", "-o", "{data}"],
     ["evaluate", "{run}", "{data}", "--json", "{data}"],
+    ["convert", "{data}", "-o", "{data}"],
+    ["encode", "{data}", "--encoder", "a=tfidf", "-o", "{data}"],
 ])
 def test_an_output_equal_to_the_input_is_refused(run_folder, args):
     data = run_folder / "good.parquet"

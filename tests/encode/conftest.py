@@ -5,6 +5,7 @@ Every test of this folder runs with the network cut: opening a socket raises, so
 
 import os
 import socket
+import warnings
 
 import pytest
 
@@ -69,5 +70,7 @@ def torchscript_file(tmp_path_factory):
 
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("ts") / "pool.pt"
-    torch.jit.script(Pool()).save(str(path))
+    with warnings.catch_warnings():  # torch >= 2.10 deprecates TorchScript; users still have such files
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        torch.jit.script(Pool()).save(str(path))
     return path

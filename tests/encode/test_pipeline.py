@@ -154,11 +154,15 @@ def test_a_saved_state_encodes_new_rows_as_the_training_rows(tmp_path):
     np.testing.assert_array_equal(read_data(single.path).modalities["note"], data.modalities["note"])
 
 
-def test_a_state_of_another_spec_is_refused(tmp_path):
+def test_a_state_of_another_spec_or_without_the_modality_is_refused(tmp_path):
     manifest, _ = write_manifest(tmp_path)
     fitted = encode_manifest(manifest, WEIGHT_FREE, tmp_path / "a.parquet", **SIDE)
     with pytest.raises(MissmodalError, match="fitted with 'tfidf:3', not 'tfidf:2'"):
         encode_manifest(manifest, dict(WEIGHT_FREE, note="tfidf:2"), tmp_path / "b.parquet", state=fitted.state_path, **SIDE)
+    partial = encode_manifest(manifest, {"note": "tfidf:3", "xray": "pixels:4"}, tmp_path / "c.parquet", ignore=["ecg"],
+                              **SIDE)
+    with pytest.raises(MissmodalError, match="no fitted state for modality 'ecg'"):
+        encode_manifest(manifest, WEIGHT_FREE, tmp_path / "d.parquet", state=partial.state_path, **SIDE)
 
 
 def test_provenance_is_recorded_in_the_parquet_metadata(tmp_path, hf_image_dir):
@@ -194,3 +198,34 @@ def test_fit_rows_caps_the_training_sample_drawn_with_the_seed(tmp_path):
         assert result.provenance["note"]["fitted_on"]["rows"] == 6
         vocabularies.append(tuple(load_states(result.state_path)["note"][1]["vocabulary"]))
     assert vocabularies[0] == vocabularies[1] and len(set(vocabularies)) > 1
+
+
+def test_a_parquet_manifest_with_a_vector_column_passes_through_numeric(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "vec": [[1.0, 2.0], None, [3.0, 4.5]], "note": ["red apple", "green pear", None]})
+    frame.to_parquet(tmp_path / "m.parquet")
+    data = read_data(encode_manifest(tmp_path / "m.parquet", {"vec": "numeric", "note": "tfidf:1"},
+                                     tmp_path / "o.parquet", id="id").path)
+    np.testing.assert_array_equal(data.modalities["vec"][[0, 2]], [[1.0, 2.0], [3.0, 4.5]])
+    assert data.observed[:, 0].tolist() == [True, False, True]
+
+
+def test_a_kept_cache_is_not_reused_for_another_dataframe(tmp_path):
+    import pandas as pd
+
+    first = pd.DataFrame({"id": ["a", "b", "c"], "note": ["red apple", "green pear", "blue plum"]})
+    second = first.assign(note=["green apple", "red pear", "blue pear"])
+    kwargs = dict(id="id", keep_cache=True, options=EncodeOptions(fit_rows=10))
+    encode_manifest(first, {"note": "tfidf:2"}, tmp_path / "o.parquet", **kwargs)
+    again = read_data(encode_manifest(second, {"note": "tfidf:2"}, tmp_path / "o.parquet", **kwargs).path)
+    fresh = read_data(encode_manifest(second, {"note": "tfidf:2"}, tmp_path / "fresh.parquet", id="id").path)
+    np.testing.assert_array_equal(again.modalities["note"], fresh.modalities["note"])
+
+
+def test_a_fit_error_names_the_column(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": ["a", "b"], "note": ["a", "b"]})  # no word of two letters: nothing to fit
+    with pytest.raises(MissmodalError, match=r"DataFrame, column 'note', fitting 'tfidf:1' on 2 rows: .*no word tokens"):
+        encode_manifest(frame, {"note": "tfidf:1"}, tmp_path / "o.parquet", id="id")

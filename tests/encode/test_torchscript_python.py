@@ -1,5 +1,7 @@
 """`torchscript:FILE` and `python:package.module:function` encoders."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,9 @@ from missmodal.errors import MissmodalError
 def test_torchscript_applies_the_scripted_module(torchscript_file):
     signals = [np.random.default_rng(i).normal(size=(3, 8)).astype(np.float32) for i in range(5)]
     encoder = build_encoder(f"torchscript:{torchscript_file}")
-    module = torch.jit.load(str(torchscript_file))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        module = torch.jit.load(str(torchscript_file))
     with torch.no_grad():
         expected = module(torch.from_numpy(np.stack(signals))).numpy()
     np.testing.assert_allclose(encoder.encode(signals), expected, atol=1e-6)

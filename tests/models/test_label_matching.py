@@ -18,7 +18,7 @@ def named(data, names):
 def test_string_labels_against_a_model_trained_on_integers_are_refused():
     data = make_data(n=30, task="binary")
     preprocessing = Preprocessing.fit(data)
-    with pytest.raises(MissmodalError, match="class '(no|yes)', which matches none of the numeric classes .*'0', '1'"):
+    with pytest.raises(MissmodalError, match="class '(no|yes)' not seen in training: it matches none of the numeric classes .*'0', '1'"):
         preprocessing.align_target(named(data, ["no", "yes"]))
 
 

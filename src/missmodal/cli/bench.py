@@ -34,11 +34,11 @@ def _user_dataset(data: str, data_options, out: str) -> dict:
 
     if data_options.table_schema() is None and not is_flat_table(data):
         return {"path": data, "target": data_options.target}
-    converted = Path(out) / "data.parquet"
+    converted = Path(out) / f"{Path(data).stem}.parquet"
     converted.parent.mkdir(parents=True, exist_ok=True)
     write_data(load_data_argument(data, data_options), converted)
     status(f"converted {data} to {converted}")
-    return {"path": str(converted), "target": None}
+    return {"path": str(converted), "target": None, "name": Path(data).name}
 
 
 @click.command("bench")

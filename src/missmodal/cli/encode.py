@@ -72,8 +72,10 @@ def command(manifest, encoder_specs, column_specs, output, data_options, batch_s
     role: --id, --target, --covariates, --ignore, or --modality NAME=COLS for tabular blocks.
     Run under torchrun to encode on several processes (rank 0 writes).
     """
+    from .._paths import guard_outputs
     from ..encode import EncodeOptions, encode_manifest
 
+    guard_outputs({"--output": output}, inputs=[manifest, data_options.schema_path, state_path])
     options = EncodeOptions(device=device, pooling=pooling, max_length=max_length, seed=seed, fit_rows=fit_rows)
     result = encode_manifest(manifest, _pairs(encoder_specs, "--encoder", "SPEC"), output,
                              _pairs(column_specs, "--column", "COL"), batch_size=batch_size, chunk_rows=chunk_rows,

@@ -79,8 +79,10 @@ def _check_list_values(field: pa.Field, source: str) -> None:
 
 def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_column: str | None = "id",
                 modalities: list[str] | None = None, covariates: list[str] | None = None,
-                ignore: list[str] | None = None) -> dict[str, Any]:
+                ignore: list[str] | None = None, require_target: bool = True) -> dict[str, Any]:
     """Decide which columns are the id, the target, modalities (list or block layout) and covariates.
+
+    With ``require_target=False`` (prediction) a recorded target column that the file lacks is allowed.
 
     Modalities are list columns and ``<m>__<j>`` blocks. A scalar column is a covariate only when it is
     named (``covariates``) or recorded as one by missmodal; any other scalar column must be ignored
@@ -92,7 +94,7 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
     if duplicated is not None:
         raise DataFormatError(f"{source}, column {duplicated!r}: appears {names.count(duplicated)} times; column names "
                               "must be unique")
-    if target is None and stored.get("target") is not None and stored["target"] not in names:
+    if target is None and stored.get("target") is not None and stored["target"] not in names and require_target:
         raise DataFormatError(f"{source}: the missmodal metadata names target column {stored['target']!r}, which is "
                               f"absent; columns: {names[:20]} (give --target)")
     if target is None:

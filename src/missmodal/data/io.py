@@ -40,7 +40,7 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
 def read_data(path: str | os.PathLike, target: str | None = None, id_column: str | None = "id",
               modalities: list[str] | None = None, covariates: list[str] | None = None,
               task: str | None = None, ignore: list[str] | None = None,
-              require_all_observed: bool = True) -> MultimodalData:
+              require_all_observed: bool = True, require_target: bool = True) -> MultimodalData:
     """Read a Parquet or ``.npz`` file into memory, validating every value.
 
     Parameters
@@ -54,12 +54,14 @@ def read_data(path: str | os.PathLike, target: str | None = None, id_column: str
     ignore : scalar columns to leave out (any other unnamed scalar column is an error).
     require_all_observed : each modality must be observed in some row (training); False for prediction,
         where a batch of one patient may lack a modality.
+    require_target : False for prediction: the target column recorded in the file's roles may be absent.
     """
     path = Path(path)
     if path.suffix == ".npz":
         return read_npz(path)
     parquet = _open_parquet(path)
-    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates, ignore)
+    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates, ignore,
+                        require_target=require_target)
     if task:
         roles["task"] = task
     try:

@@ -48,6 +48,7 @@ import pyarrow as pa
 
 from ..errors import DataFormatError
 from .arrow import _target_from_column
+from .limits import check_magnitude
 from .multimodal import MultimodalData
 
 PARTIAL_POLICIES = ("observed", "missing", "error")
@@ -317,6 +318,8 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
                               f"(all fields of {', '.join(roles['modalities'])} are missing)")
     covariate_values, covariate_names, categories = _covariates(frame, roles["covariates"], source_name,
                                                                 fitted.get("categories", {}))
+    for j, name in enumerate(covariate_names or []):
+        check_magnitude(covariate_values[:, j], None, source_name, name)
     target_values, task_, classes = None, schema.task, fitted.get("classes")
     if roles["target"] is not None:
         target_values, task_, classes = _target_from_column(pa.chunked_array([_arrow_column(frame[roles["target"]])]),
@@ -368,6 +371,7 @@ def _numeric_block(frame, fields: list[str], modality: str, source: str) -> np.n
         if np.isinf(values).any():
             row = int(np.flatnonzero(np.isinf(values))[0])
             raise DataFormatError(f"{source}, column {column!r}, row {row}: value is infinite")
+        check_magnitude(values, None, source, column)
         columns.append(values)
     return np.column_stack(columns)
 

@@ -6,6 +6,7 @@ on the training rows and saved beside the output: ``tfidf:DIM``, ``pixels:DIM``,
 :func:`encode_manifest` turns a manifest of raw files into a missmodal Parquet file every command reads.
 """
 
+from . import builtin  # noqa: F401  (registers the built-in kinds in ENCODERS)
 from .base import ENCODERS, EncodeOptions, Encoder, FittedEncoder, build_encoder
 from .pipeline import EncodeResult, encode_manifest, state_path_for
 from .provenance import provenance_lines

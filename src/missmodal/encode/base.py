@@ -42,6 +42,10 @@ class EncodeOptions:
     fit_rows: int = 10000
 
 
+class DimensionUnknown(MissmodalError):
+    """An encoder's width is known only once it has encoded a batch (TorchScript modules, Python functions)."""
+
+
 class Encoder(abc.ABC):
     """Maps a list of raw items (texts, images, arrays) to an (n, dim) float32 array.
 
@@ -109,8 +113,28 @@ class FittedEncoder(Encoder):
             raise MissmodalError(f"encoder {self.spec!r} is not fitted (fit it on training rows or load a state)")
 
 
-class DimensionUnknown(MissmodalError):
-    """An encoder's width is known only once it has encoded a batch (TorchScript modules, Python functions)."""
+class ProbedEncoder(Encoder):
+    """An encoder whose width d is learned from its first output (TorchScript modules, Python functions)."""
+
+    _dim: int | None = None
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            raise DimensionUnknown(f"encoder {self.spec!r}: its dimension is known after the first batch")
+        return self._dim
+
+
+class SizedFittedEncoder(FittedEncoder):
+    """A fitted encoder whose spec is ``KIND:DIM`` (tfidf, pixels, rocket)."""
+
+    def __init__(self, spec: str, argument: str, options: EncodeOptions):
+        super().__init__(spec, options)
+        self._dim = positive_dim(argument, spec)
+
+    @property
+    def dim(self) -> int:
+        return self._dim
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -128,8 +152,6 @@ def build_encoder(spec: str, options: EncodeOptions | None = None) -> Encoder:
     >>> build_encoder("tfidf:8").dim
     8
     """
-    from . import builtin  # noqa: F401  (registers the built-in kinds)
-
     kind, argument = split_spec(spec)
     return ENCODERS.get(kind)(spec=spec, argument=argument, options=options or EncodeOptions())
 

@@ -12,6 +12,7 @@ so the role checks, the target and covariate coding and the "sample with no moda
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -36,7 +37,7 @@ class Manifest:
     missing_files : per raw modality, how many named files did not exist (recorded absent).
     side : `MultimodalData` with ids, target, covariates, tabular modalities, and each raw modality as an
         (n, 1) presence indicator to be replaced by its embeddings.
-    sha256 : hash of the manifest file (None for a DataFrame).
+    sha256 : hash of the manifest file (of its CSV text for a DataFrame).
     """
 
     source: str
@@ -46,7 +47,7 @@ class Manifest:
     present: dict[str, np.ndarray]
     missing_files: dict[str, int]
     side: MultimodalData
-    sha256: str | None
+    sha256: str
 
     @property
     def n_rows(self) -> int:
@@ -89,7 +90,10 @@ def read_manifest(source: Any, raw: Mapping[str, str], input_kinds: Mapping[str,
     side = from_table(indicators, modalities={**tabular, **{m: [c] for m, c in raw.items()}}, target=target, id=id,
                       covariates=covariates, ignore=ignore, partial=partial, task=task, name=name)
     _mark_encoded(side.metadata, columns)
-    sha = file_sha256(Path(source)) if isinstance(source, (str, Path)) else None
+    if isinstance(source, (str, Path)):
+        sha = file_sha256(Path(source))
+    else:  # a DataFrame: its content, so that a cache made from another frame is never reused
+        sha = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
     return Manifest(name, base_dir, cells, columns, present, missing, side, sha)
 
 

@@ -13,7 +13,7 @@ import contextlib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -79,12 +79,13 @@ def encode_manifest(manifest: Any, encoders: Mapping[str, str], output: str | Pa
 
     Examples
     --------
+    >>> import tempfile
     >>> import pandas as pd
     >>> from missmodal.encode import encode_manifest
-    >>> frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "y": [0, 1, 0, 1],
-    ...                       "note": ["red apple", "green pear", None, "red pear"]})
-    >>> result = encode_manifest(frame, {"note": "tfidf:2"}, getfixture("tmp_path") / "x.parquet", target="y",
-    ...                          id="id")  # doctest: +SKIP
+    >>> frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "note": ["red apple", "green pear", "red pear", "blue plum"]})
+    >>> result = encode_manifest(frame, {"note": "tfidf:2"}, Path(tempfile.mkdtemp()) / "notes.parquet", id="id")
+    >>> result.provenance["note"]["dim"], result.state_path.name
+    (2, 'notes.encoders.safetensors')
     """
     options = options or EncodeOptions()
     output = Path(output)
@@ -100,6 +101,10 @@ def encode_manifest(manifest: Any, encoders: Mapping[str, str], output: str | Pa
         raise MissmodalError(f"--column {unknown[0]}=...: modality {unknown[0]!r} has no --encoder")
     table = read_manifest(manifest, raw, {m: e.input_kind for m, e in built.items()}, missing_files, **schema)
     saved = load_states(state) if state else {}
+    unfitted = [m for m, e in built.items() if state and isinstance(e, FittedEncoder) and m not in saved]
+    if unfitted:
+        raise MissmodalError(f"--state {state}: no fitted state for modality {unfitted[0]!r} (it holds "
+                             f"{', '.join(saved) or 'none'}); new data are never refitted silently")
     context = rank_context()
     cache_root = Path(cache_dir) if cache_dir else output.with_name(output.name + ".cache")
     run = _Run(table, batch_size, chunk_rows, options, cache_root, context, progress)
@@ -173,7 +178,12 @@ class _Run:
             rows = np.sort(np.random.default_rng(self.options.seed).choice(rows, self.options.fit_rows, replace=False))
         cached = cache.load_state() if self.context.is_main else None
         if self.context.is_main and cached is None:
-            encoder.fit(self._items(modality, encoder, rows))
+            try:
+                encoder.fit(self._items(modality, encoder, rows))
+            except MissmodalError as error:
+                location = self.manifest.location(modality)
+                raise type(error)(f"{location.source}, column {location.column!r}, fitting {encoder.spec!r} on "
+                                  f"{len(rows)} rows: {error}") from None
             arrays, config = encoder.state()
             cache.save_state(arrays, dict(config, fit_rows=len(rows)))
         self.context.barrier()

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import InsufficientDataError
-from .base import ENCODERS, EncodeOptions, FittedEncoder, positive_dim
+from .base import ENCODERS, SizedFittedEncoder
 
 SIDE = 32
 
@@ -26,16 +26,8 @@ def grey_pixels(images: Sequence, side: int = SIDE) -> np.ndarray:
 
 
 @ENCODERS.register("pixels", "grey resized pixels + PCA, fitted on the training rows (pixels:DIM)")
-class PixelsEncoder(FittedEncoder):
+class PixelsEncoder(SizedFittedEncoder):
     input_kind = "image"
-
-    def __init__(self, spec: str, argument: str, options: EncodeOptions):
-        super().__init__(spec, options)
-        self._dim = positive_dim(argument, spec)
-
-    @property
-    def dim(self) -> int:
-        return self._dim
 
     def fit(self, items: Sequence) -> "PixelsEncoder":
         from sklearn.decomposition import PCA

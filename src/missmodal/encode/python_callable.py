@@ -13,12 +13,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import MissmodalError
-from .base import ENCODERS, DimensionUnknown, EncodeOptions, Encoder
+from .base import ENCODERS, EncodeOptions, ProbedEncoder
 from .hashing import file_sha256
 
 
 @ENCODERS.register("python", "user function of a list of raw cells (python:package.module:function)")
-class PythonEncoder(Encoder):
+class PythonEncoder(ProbedEncoder):
     input_kind = "raw"
 
     def __init__(self, spec: str, argument: str, options: EncodeOptions):
@@ -34,13 +34,6 @@ class PythonEncoder(Encoder):
         if not callable(self.function):
             raise MissmodalError(f"encoder {spec!r}: {module_name!r} has no function {function_name!r}")
         self.module = module
-        self._dim: int | None = None
-
-    @property
-    def dim(self) -> int:
-        if self._dim is None:
-            raise DimensionUnknown(f"encoder {self.spec!r}: its dimension is known after the first batch")
-        return self._dim
 
     def weights_hash(self) -> str:
         """sha256 of the module's source file (the function's code and anything it reads from there)."""

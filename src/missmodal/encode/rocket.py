@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import DataFormatError
-from .base import ENCODERS, EncodeOptions, FittedEncoder, positive_dim
+from .base import ENCODERS, EncodeOptions, SizedFittedEncoder
 
 KERNEL_LENGTH = 9
 MAX_DILATIONS = 32
@@ -47,17 +47,12 @@ def as_signal(item: np.ndarray) -> np.ndarray:
 
 
 @ENCODERS.register("rocket", "MiniRocket-style convolution features of 1-D signals (rocket:DIM)")
-class RocketEncoder(FittedEncoder):
+class RocketEncoder(SizedFittedEncoder):
     input_kind = "array"
 
     def __init__(self, spec: str, argument: str, options: EncodeOptions):
-        super().__init__(spec, options)
-        self._dim = positive_dim(argument, spec)
+        super().__init__(spec, argument, options)
         self._kernels = minirocket_kernels()
-
-    @property
-    def dim(self) -> int:
-        return self._dim
 
     def fit(self, items: Sequence[np.ndarray]) -> "RocketEncoder":
         signals = [as_signal(item) for item in items]

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import InsufficientDataError
-from .base import ENCODERS, EncodeOptions, FittedEncoder, positive_dim
+from .base import ENCODERS, SizedFittedEncoder
 
 MAX_TERMS = 50000
 
@@ -25,16 +25,8 @@ def _vectorizer(vocabulary=None):
 
 
 @ENCODERS.register("tfidf", "TF-IDF + truncated SVD of texts, fitted on the training rows (tfidf:DIM)")
-class TfidfEncoder(FittedEncoder):
+class TfidfEncoder(SizedFittedEncoder):
     input_kind = "text"
-
-    def __init__(self, spec: str, argument: str, options: EncodeOptions):
-        super().__init__(spec, options)
-        self._dim = positive_dim(argument, spec)
-
-    @property
-    def dim(self) -> int:
-        return self._dim
 
     def fit(self, items: Sequence[str]) -> "TfidfEncoder":
         from sklearn.decomposition import TruncatedSVD

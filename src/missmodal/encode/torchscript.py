@@ -13,13 +13,13 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import MissmodalError
-from .base import ENCODERS, DimensionUnknown, EncodeOptions, Encoder
+from .base import ENCODERS, EncodeOptions, ProbedEncoder
 from .hashing import file_sha256
 from .hf import resolve_device
 
 
 @ENCODERS.register("torchscript", "TorchScript module file mapping a batch tensor to (n, d) (torchscript:FILE)")
-class TorchScriptEncoder(Encoder):
+class TorchScriptEncoder(ProbedEncoder):
     input_kind = "array"
 
     def __init__(self, spec: str, argument: str, options: EncodeOptions):
@@ -28,7 +28,6 @@ class TorchScriptEncoder(Encoder):
         if not self.path.is_file():
             raise MissmodalError(f"encoder {spec!r}: {self.path} is not a file")
         self._module = None
-        self._dim: int | None = None
 
     def _load(self):
         import torch
@@ -43,12 +42,6 @@ class TorchScriptEncoder(Encoder):
                 raise MissmodalError(f"encoder {self.spec!r}: {self.path} is not a TorchScript file "
                                      f"({str(error).splitlines()[0]})") from None
         return self._module
-
-    @property
-    def dim(self) -> int:
-        if self._dim is None:
-            raise DimensionUnknown(f"encoder {self.spec!r}: its dimension is known after the first batch")
-        return self._dim
 
     def weights_hash(self) -> str:
         return file_sha256(self.path)

@@ -122,8 +122,8 @@ class Preprocessing:
         unknown = [label for label in dict.fromkeys(labels) if str(label) not in lookup]
         if unknown:
             kind = "named" if self.class_names is not None else "numeric"
-            raise MissmodalError(f"{what} holds class {unknown[0]!r}, which matches none of the {kind} classes the model "
-                                 f"was trained on ({[str(c) for c in trained][:10]}); labels are matched by value and name")
+            raise MissmodalError(f"{what} holds class {unknown[0]!r} not seen in training: it matches none of the {kind} "
+                                 f"classes {[str(c) for c in trained][:10]} (labels are matched by value and name)")
         return np.array([lookup[str(label)] for label in labels], dtype=np.asarray(self.classes).dtype)
 
     def encode_target(self, target: np.ndarray, what: str = "target") -> Tensor:
