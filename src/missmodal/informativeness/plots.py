@@ -49,9 +49,11 @@ def summary_lines(report: dict) -> list[str]:
     lines.append(f"complete cases: {diagnostics['n_complete']} of {diagnostics['n_samples']}")
     propensity = diagnostics.get("propensity")
     if propensity:
-        low, high = propensity["propensity_auroc_interval"]
-        lines.append(f"propensity AUROC {propensity['propensity_auroc']:.3f} [{low:.3f}, {high:.3f}] (cross-validated), "
-                     f"effective sample size {propensity['effective_sample_size']:.0f}, clipped {propensity['share_clipped']:.1%}")
+        auroc = ("propensity AUROC not cross-validated (too few complete or incomplete samples per fold)"
+                 if propensity["propensity_auroc"] is None else
+                 f"propensity AUROC {fmt_estimate(propensity['propensity_auroc'], propensity['propensity_auroc_interval'])} (cross-validated)")
+        lines.append(f"{auroc}, effective sample size {propensity['effective_sample_size']:.0f}, "
+                     f"clipped {propensity['share_clipped']:.1%}")
     lines.append(f"intervals: {intervals['level']:.0%} {intervals['type']} ({intervals['n_bootstrap']} resamples)")
     width = max([24] + [len(name) + 2 for name in report["subsets"]])  # the name column fits the longest subset
     header = f"{'subset':<{width}}" + "".join(f"{v + ' AUROC':>17}{v + ' I(Y;X) bits [95% CI]':>36}" for v in variants)
