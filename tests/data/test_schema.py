@@ -189,3 +189,12 @@ def test_roles_line_names_every_role():
     for part in ("target: outcome (binary: alive, died)", "id: pid", "covariates: age, site (categorical)",
                  "ignored: time", "partial blocks (observed): labs 1"):
         assert part in line
+
+
+def test_field_mask_is_false_wherever_the_modality_is_absent():
+    from missmodal import MultimodalData
+
+    data = MultimodalData({"a": np.ones((2, 2)), "b": np.ones((2, 1))}, observed=np.array([[1, 1], [0, 1]], bool),
+                          field_observed={"a": np.ones((2, 2), bool)})
+    assert data.field_mask("a").tolist() == [[True, True], [False, False]]
+    assert data.field_mask("b").tolist() == [[True], [True]]

@@ -1,10 +1,15 @@
 """`missmodal train`: fit a missing-aware fusion model on DATA (also under `torchrun` for DDP)."""
 
+import contextlib
 import json
 
 import click
 
 from ._common import load_data_argument, progress, status, write_json, schema_options
+
+
+# Files a run writes into its folder (an input at one of these paths is refused before training).
+RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
 
 
 @click.command("train")
@@ -36,14 +41,18 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     """Train a model on DATA, select it on a held-out validation split, and save it to OUTPUT."""
     from pathlib import Path
 
+    from .._atomic import folder_lock
+    from .._paths import guard_outputs
     from ..errors import MissmodalError
     from ..models import MODELS
+    from ..data.task_inference import task_lines
     from ..train import LOSSES, fit_model, setup_distributed
 
     MODELS.get(model_name)
     LOSSES.get(loss)
     if patience < 0:
         raise MissmodalError(f"--patience must be >= 0 (0: never stop early), got {patience}")
+    guard_outputs(folders={"--output": (output, RUN_FILES)}, inputs=[data, data_options.schema_path])
     context = setup_distributed()
     dataset = load_data_argument(data, data_options)
     if dataset.target is None:
@@ -52,7 +61,15 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     if context.is_main:
         status(f"training {model_name} with {loss} on {data}: {dataset.n_samples} samples, "
                f"{len(dataset.group_counts())} groups, {context.world_size} process(es)")
-    with progress("epochs", total=epochs) as advance:
+    for line in task_lines(dataset):
+        if context.is_main:
+            status(line)
+    if resume and not (Path(output) / "checkpoint.pt").is_file():
+        resume = False
+        if context.is_main:
+            status(f"--resume: no checkpoint in {output}; training starts from scratch")
+    lock = folder_lock(output, "train run") if context.is_main else contextlib.nullcontext()
+    with lock, progress("epochs", total=epochs) as advance:
         def report(record: dict) -> None:
             advance()
             if context.is_main:
@@ -64,12 +81,13 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
                            checkpoint_dir=output, resume=resume, callback=report, epochs=epochs, seed=seed,
                            selection=selection, patience=patience or None, warmup_epochs=warmup_epochs,
                            loss_params=loss_params, batch_size=batch_size, lr=lr, diagnostics=diagnostics)
+        if context.is_main:
+            if dataset.metadata.get("schema"):
+                fitted.info["data_schema"] = dataset.metadata["schema"]  # evaluate/predict read flat tables the same way
+            fitted.save(output)
+            write_json(Path(output) / "history.json", {"data": data, "info": fitted.info, "epochs": fitted.history})
     if not context.is_main:
         return
-    if dataset.metadata.get("schema"):
-        fitted.info["data_schema"] = dataset.metadata["schema"]  # evaluate/predict read flat tables the same way
-    fitted.save(output)
-    write_json(Path(output) / "history.json", {"data": data, "info": fitted.info, "epochs": fitted.history})
     click.echo(f"model saved to {output} (selected epoch {fitted.info['best_epoch']}, "
                f"validation {selection} {fitted.info['best_val_score']:.4f})")
     click.echo(json.dumps({"model": model_name, "loss": loss, "best_epoch": fitted.info["best_epoch"],

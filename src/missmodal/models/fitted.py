@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from .._atomic import atomic_path, write_text_atomic
 from .._json import to_jsonable
@@ -23,6 +22,7 @@ from ..data import MultimodalData
 from ..errors import MissmodalError
 from .base import MODELS, FusionModel
 from .preprocess import Preprocessing
+from .validation import build_checked, check_config, check_weights_hash, model_files, read_config, weights_digest
 
 FORMAT = "missmodal-model"
 FORMAT_VERSION = 1
@@ -84,7 +84,12 @@ class FittedModel:
                       for i in range(0, data.n_samples, batch_size)]
         finally:
             self.module.train(was_training)
-        return self.preprocessing.scores(torch.cat(logits) if logits else torch.zeros(0, self.preprocessing.out_dim))
+        scores = self.preprocessing.scores(torch.cat(logits) if logits else torch.zeros(0, self.preprocessing.out_dim))
+        bad = ~np.isfinite(scores.reshape(len(scores), -1)).all(axis=1)
+        if bad.any():  # never hand out NaN predictions
+            raise MissmodalError(f"the model gives non-finite outputs for {int(bad.sum())} sample(s) (first: row "
+                                 f"{int(np.flatnonzero(bad)[0])}); are input values far outside the training range?")
+        return scores
 
     def predict_proba(self, data: MultimodalData) -> np.ndarray:
         """Class probabilities; see :meth:`scores`."""
@@ -105,14 +110,18 @@ class FittedModel:
 
     # --- files ------------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write ``model.json`` and ``model.safetensors`` into directory ``path`` (atomically each)."""
+        """Write ``model.json`` and ``model.safetensors`` into directory ``path`` (atomically each).
+
+        The weights go first and ``model.json`` records their SHA-256, which loading checks: a crash
+        between the two writes, or two runs into one folder, never yields a folder that loads.
+        """
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu().contiguous().clone() for k, v in self.module.state_dict().items()}
         with atomic_path(path / WEIGHTS_FILE) as tmp:
             save_file(state, str(tmp), metadata={"format": FORMAT})
         payload = {
-            "format": FORMAT, "format_version": FORMAT_VERSION,
+            "format": FORMAT, "format_version": FORMAT_VERSION, "weights_sha256": weights_digest(path / WEIGHTS_FILE),
             "architecture": {"name": self.name, "params": self.module.config},
             "preprocessing": self.preprocessing.to_dict(),
             "train_group_counts": {str(k): v for k, v in sorted(self.train_group_counts.items())},
@@ -126,33 +135,22 @@ def load_model(path: str | Path) -> FittedModel:
     """Load a model saved by :meth:`FittedModel.save` (the directory, or its ``model.json``).
 
     Safe for files from untrusted sources: the configuration is JSON, the architecture is chosen by
-    registry name among missmodal's own models, and the weights are read with safetensors.
+    registry name among missmodal's own models, and the weights are read with safetensors; the folder is
+    validated first (:mod:`missmodal.models.validation`: links, bounds, weights hash, shapes, finiteness).
     """
     path = Path(path)
     folder = path.parent if path.name == CONFIG_FILE else path
-    config_path, weights_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
-    if not config_path.is_file() or not weights_path.is_file():
-        raise MissmodalError(f"{folder}: not a missmodal model (needs {CONFIG_FILE} and {WEIGHTS_FILE})")
-    try:
-        payload = json.loads(config_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise MissmodalError(f"{config_path}: not valid JSON ({error})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    config_path, weights_path = model_files(folder, (CONFIG_FILE, WEIGHTS_FILE))
+    payload = read_config(config_path)
+    if payload.get("format") != FORMAT:
         raise MissmodalError(f"{config_path}: not a missmodal model file (format must be {FORMAT!r})")
     if payload.get("format_version") != FORMAT_VERSION:
         raise MissmodalError(f"{config_path}: unsupported format_version {payload.get('format_version')!r}")
+    check_config(payload, config_path)
     architecture = payload["architecture"]
     builder = MODELS.get(architecture["name"])
-    try:
-        module = builder(**architecture["params"])
-    except TypeError as error:
-        raise MissmodalError(f"{config_path}: bad parameters for model {architecture['name']!r} ({error})") from None
-    try:
-        state = load_file(str(weights_path))
-        module.load_state_dict(state, strict=True)
-    except (RuntimeError, OSError, SafetensorError) as error:
-        first = str(error).splitlines()[0]
-        raise MissmodalError(f"{weights_path}: weights do not fit model {architecture['name']!r} ({first})") from None
+    check_weights_hash(payload, config_path, weights_path)
+    module = build_checked(builder, architecture["params"], weights_path, architecture["name"])
     module.eval()
     counts = {int(k): int(v) for k, v in payload.get("train_group_counts", {}).items()}
     return FittedModel(architecture["name"], module, Preprocessing.from_dict(payload["preprocessing"]), counts, payload.get("info", {}))
