@@ -23,7 +23,8 @@ def trained(tmp_path_factory):
     write_data(data, folder / "train.npz")
     write_data(make_data(n=60, seed=1, missing=0.0), folder / "test.npz")
     result = invoke("train", folder / "train.npz", "--model", "remind", "--loss", "group-dro", "--epochs", 3,
-                    "--seed", 0, "--modality-dropout", 0.2, "--output", folder / "run")
+                    "--seed", 0, "--modality-dropout", 0.2, "--diagnostics", "--diagnostics-every", 1,
+                    "--output", folder / "run")
     assert result.exit_code == 0, result.output
     return folder
 

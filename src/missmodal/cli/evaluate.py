@@ -10,25 +10,53 @@ def _value(metrics: dict | None, key: str) -> str:
     return "–" if value is None else f"{value:.4f}"
 
 
+def metric_columns(task: str) -> list[str]:
+    """The metrics shown in the table: MSE and R² (regression); accuracy, AUROC, Brier, ECE (binary);
+    accuracy, macro F1, AUROC, log loss (multi-class); accuracy and macro F1 (multi-label)."""
+    if task == "regression":
+        return ["mse", "r2"]
+    if task == "binary":
+        return ["accuracy", "auroc", "auprc", "brier", "ece"]
+    if task == "multiclass":
+        return ["accuracy", "f1_macro", "auroc", "log_loss"]
+    return ["accuracy", "f1_macro"]
+
+
+def weak_group_warning(weak: list[str], min_group_size: int) -> str | None:
+    """The warning line for evaluated/predicted groups with fewer than ``min_group_size`` training samples."""
+    if not weak:
+        return None
+    shown = ", ".join(weak[:8]) + (f", ... ({len(weak)} in all)" if len(weak) > 8 else "")
+    return (f"warning: {len(weak)} group(s) had fewer than {min_group_size} training samples (predictions there rest "
+            f"on few or no examples): {shown}")
+
+
 def report_lines(report: dict) -> list[str]:
     """The evaluation as a text table: summary rows, then one row per group."""
-    key = "mse" if report["task"] == "regression" else "accuracy"
-    second = "r2" if report["task"] == "regression" else "f1_macro"
-    lines = [f"{'':<22} {'count':>7} {key:>9} {second:>9}"]
+    keys = metric_columns(report["task"])
+    header = " ".join(f"{k:>9}" for k in keys)
+    lines = [f"{'':<22} {'count':>7} {header}"]
     for label in ("overall", "head", "tail", "complete", "incomplete"):
         metrics = report[label]
-        lines.append(f"{label:<22} {metrics.get('count', 0):>7} {_value(metrics, key):>9} {_value(metrics, second):>9}")
+        lines.append(f"{label:<22} {metrics.get('count', 0):>7} " + " ".join(f"{_value(metrics, k):>9}" for k in keys))
+    overall = report["overall"]
+    if overall.get("accuracy_at_threshold") is not None:
+        lines.append(f"accuracy at the validation threshold {overall['threshold']:.3f}: {overall['accuracy_at_threshold']:.4f}")
+    if overall.get("reference_accuracy") is not None:
+        lines.append(f"majority-class reference: accuracy {overall['reference_accuracy']:.4f}, Brier {overall['reference_brier']:.4f}")
     worst = report["worst_group"]
+    key = keys[0]
     if worst:
         lines.append(f"worst group: {worst['name']} ({worst['count']} samples, {key} {_value(worst, key)})")
     else:
         lines.append(f"worst group: none with at least {report['min_group_size']} samples")
     if report.get("unseen_groups"):
         lines.append(f"{len(report['unseen_groups'])} group(s) not seen in training (fallback predictions)")
-    lines.append(f"{'group':<28} {'count':>7} {'part':>5} {'seen':>5} {key:>9} {second:>9}")
+    lines.append(f"{'group':<28} {'count':>7} {'train':>6} {'part':>5} {'seen':>5} {header}")
     for group in report["groups"]:
-        lines.append(f"{group['name']:<28} {group['count']:>7} {'head' if group['head'] else 'tail':>5} "
-                     f"{'yes' if group['seen_in_training'] else 'NO':>5} {_value(group, key):>9} {_value(group, second):>9}")
+        train = "–" if group.get("train_count") is None else str(group["train_count"])
+        lines.append(f"{group['name']:<28} {group['count']:>7} {train:>6} {'head' if group['head'] else 'tail':>5} "
+                     f"{'yes' if group['seen_in_training'] else 'NO':>5} " + " ".join(f"{_value(group, k):>9}" for k in keys))
     return lines
 
 
@@ -37,7 +65,8 @@ def report_lines(report: dict) -> list[str]:
 @click.argument("data")
 @click.option("--all-combinations", is_flag=True, help="Evaluate the complete samples under every non-empty combination of modalities.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the evaluation as JSON.")
-@click.option("--min-group-size", type=int, default=10, show_default=True, help="Smallest group eligible as worst group.")
+@click.option("--min-group-size", type=int, default=10, show_default=True,
+              help="Smallest group eligible as worst group; groups with fewer training samples are flagged.")
 @click.option("--target", default=None, help="Target column of a Parquet DATA file.")
 def command(model_dir, data, all_combinations, json_path, min_group_size, target) -> None:
     """Print overall, head, tail, worst-group and per-group metrics of the model in MODEL_DIR on DATA."""
@@ -50,5 +79,8 @@ def command(model_dir, data, all_combinations, json_path, min_group_size, target
     report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size)
     for line in report_lines(report):
         click.echo(line)
+    warning = weak_group_warning(report["weak_groups"], min_group_size)
+    if warning:
+        click.echo(warning, err=True)
     if json_path:
         write_json(json_path, {"model_dir": str(model_dir), "data": data, **report})
