@@ -203,3 +203,15 @@ def test_a_string_label_not_seen_in_training_is_an_input_error():
     birds = string_labelled(make_data(n=20, task="binary", seed=1), ["bird", "cat"])
     with pytest.raises(MissmodalError, match="class 'bird' not seen in training"):
         evaluate_model(fitted, birds)
+
+
+def test_classifiers_are_calibrated_on_validation_and_scores_use_the_temperature(data):
+    from missmodal.models.calibration import apply_temperature
+
+    train, val = data.split((0.75, 0.25), seed=0)
+    fitted = fit_model(train, val, model="attention", **FAST)
+    calibration = fitted.info["calibration"]
+    assert calibration["validation_samples"] == val.n_samples and calibration["temperature"] != 1.0
+    assert np.allclose(fitted.scores(val), apply_temperature(fitted.raw_scores(val), "multiclass", calibration["temperature"]))
+    raw = fit_model(train, val, model="attention", calibrate=False, **FAST)
+    assert "calibration" not in raw.info and np.allclose(raw.scores(val), raw.raw_scores(val))
