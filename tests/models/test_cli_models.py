@@ -77,7 +77,8 @@ def test_train_rejects_unknown_names_in_one_line(trained, args, message):
 def test_train_without_a_target_is_a_one_line_error(tmp_path):
     write_data(make_data(n=30).replace(target=None), tmp_path / "x.npz")
     result = invoke("train", tmp_path / "x.npz", "--output", tmp_path / "run")
-    assert result.exit_code == 2 and "no target" in result.output and len(result.output.strip().splitlines()) == 1
+    errors = [line for line in result.output.strip().splitlines() if line.startswith("error:")]
+    assert result.exit_code == 2 and len(errors) == 1 and "no target" in errors[0]
 
 
 def test_evaluate_rejects_data_with_other_modalities(trained, tmp_path):

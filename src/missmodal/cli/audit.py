@@ -2,22 +2,22 @@
 
 import click
 
-from ._common import load_data_argument, status, write_json
+from ._common import load_data_argument, status, write_json, schema_options
 
 
 @click.command("audit")
 @click.argument("data")
-@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
+@schema_options
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the audit as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report.")
 @click.option("--head-coverage", type=float, default=0.8, show_default=True, help="Share of samples the head groups cover.")
 @click.option("--no-mechanism", is_flag=True, help="Skip the mechanism-evidence models.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def command(data, target, json_path, html_path, head_coverage, no_mechanism, seed) -> None:
+def command(data, data_options, json_path, html_path, head_coverage, no_mechanism, seed) -> None:
     """Print the combination-group table of DATA; optionally write JSON and HTML."""
     from ..audit import audit, audit_html
 
-    dataset = load_data_argument(data, target)
+    dataset = load_data_argument(data, data_options)
     status("auditing groups" + ("" if no_mechanism else " and mechanism evidence"))
     result = audit(dataset, head_coverage=head_coverage, mechanism=not no_mechanism, seed=seed)
     for line in result.summary_lines():

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ._common import console, status
+from ._common import console, schema_options, status
 
 
 def _stat(stat: dict | None) -> str:
@@ -40,15 +40,29 @@ def _summary_tables(results: dict) -> list[Table]:
     return tables
 
 
+def _user_dataset(data: str, data_options, out: str) -> dict:
+    """A user's file as a bench dataset; a flat table is converted once to ``OUT/data.parquet`` first."""
+    from ..data import write_data
+    from ._common import is_flat_table, load_data_argument
+
+    if data_options.table_schema() is None and not is_flat_table(data):
+        return {"path": data, "target": data_options.target}
+    converted = Path(out) / "data.parquet"
+    converted.parent.mkdir(parents=True, exist_ok=True)
+    write_data(load_data_argument(data, data_options), converted)
+    status(f"converted {data} to {converted}")
+    return {"path": str(converted), "target": None}
+
+
 @click.command("bench")
 @click.argument("data", required=False)
-@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
+@schema_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Grid config (YAML or TOML).")
 @click.option("--out", default="missmodal-bench", show_default=True, type=click.Path(file_okay=False),
               help="Output folder: results.json, results.md, report.html and the cell cache.")
 @click.option("--jobs", type=int, default=1, show_default=True, help="Cells run in parallel processes.")
 @click.option("--seeds", default=None, help="Comma-separated seeds (overrides the config).")
-def command(data, target, config_path, out, jobs, seeds) -> None:
+def command(data, data_options, config_path, out, jobs, seeds) -> None:
     """Run the whole pipeline (audit, informativeness, imputation, models) and write a report.
 
     With no DATA and no --config: the bundled default dataset (mfeat) under MCAR 50%, MAR and Zipf
@@ -60,7 +74,7 @@ def command(data, target, config_path, out, jobs, seeds) -> None:
 
     config = load_config(config_path) if config_path else BenchConfig()
     if data:
-        config.datasets = [data if not Path(data).exists() else {"path": data, "target": target}]
+        config.datasets = [data if not Path(data).exists() else _user_dataset(data, data_options, out)]
     if seeds:
         try:
             config.seeds = [int(s) for s in seeds.split(",")]

@@ -2,7 +2,7 @@
 
 import click
 
-from ._common import load_data_argument, status, write_json
+from ._common import load_data_argument, status, write_json, schema_options
 
 
 def _value(metrics: dict | None, key: str) -> str:
@@ -67,14 +67,19 @@ def report_lines(report: dict) -> list[str]:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the evaluation as JSON.")
 @click.option("--min-group-size", type=int, default=10, show_default=True,
               help="Smallest group eligible as worst group; groups with fewer training samples are flagged.")
-@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
-def command(model_dir, data, all_combinations, json_path, min_group_size, target) -> None:
+@schema_options
+def command(model_dir, data, all_combinations, json_path, min_group_size, data_options) -> None:
     """Print overall, head, tail, worst-group and per-group metrics of the model in MODEL_DIR on DATA."""
     from ..models import load_model
     from ..train import evaluate_model
 
     model = load_model(model_dir)
-    dataset = load_data_argument(data, target)
+    dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"),
+                                 require_all_observed=False)
+    if dataset.target is None:
+        from ..errors import MissmodalError
+
+        raise MissmodalError(f"{data}: no target column to evaluate against (give --target, or use predict)")
     status(f"evaluating {model.name} on {data}" + (" under all combinations" if all_combinations else ""))
     report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size)
     for line in report_lines(report):

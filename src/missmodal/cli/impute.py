@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ._common import load_data_argument, progress, status
+from ._common import console, is_flat_table, load_data_argument, progress, status, schema_options
 
 METHODS = ["zero", "mean", "knn", "iterative", "generative", "cluster"]
 
@@ -18,14 +18,14 @@ METHODS = ["zero", "mean", "knn", "iterative", "generative", "cluster"]
               help="Cluster imputer: published greedy completion or soft posterior mix.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random state of seeded imputers.")
 @click.option("--batch-size", type=int, default=65536, show_default=True, help="Rows per streamed batch.")
-@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
+@schema_options
 @click.option("--layout", type=click.Choice(["list", "blocks"]), default="list", show_default=True)
 @click.option("--threads", type=int, default=None, help="Torch threads (default: torch's choice; 1 helps on a busy machine).")
 @click.option("--spill-dir", type=click.Path(file_okay=False, exists=True), default=None,
               help="Streamed cluster fit: replay the Lloyd passes from a temporary raw copy in this folder "
                    "(faster; disk use about the data's float32 size).")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .parquet.")
-def command(data, method, n_clusters, assignment, seed, batch_size, target, layout, threads, spill_dir, output) -> None:
+def command(data, method, n_clusters, assignment, seed, batch_size, data_options, layout, threads, spill_dir, output) -> None:
     """Impute the missing modalities of DATA and write every slot filled to OUTPUT.
 
     The output keeps DATA's rows, ids, target and covariates, with an extra column `imputed` (one bool per
@@ -34,6 +34,7 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
     DATA into memory.
     """
     from ..data import iter_batches
+    from ..data.schema import describe_roles
     from ..data.io import PARQUET_SUFFIXES, check_output_suffix
     from ..errors import MissmodalError
     from ..impute import IMPUTERS, make_imputer
@@ -61,14 +62,19 @@ def command(data, method, n_clusters, assignment, seed, batch_size, target, layo
     record = {"method": method, "params": params}
     started = time.perf_counter()
     path = Path(data)
-    streamed = method == "cluster" and path.is_file() and path.suffix != ".npz"
+    streamed = (method == "cluster" and path.is_file() and path.suffix != ".npz"
+                and data_options.table_schema() is None and not is_flat_table(data))
     if streamed:
-        next(iter_batches(path, batch_size, target=target), None)  # roles (e.g. --target) checked before the long fit
+        read = data_options.read_options()
+        read.pop("task", None)
+        first = next(iter_batches(path, batch_size, **read), None)  # roles (e.g. --target) checked before the long fit
+        if first is not None:
+            console.print(describe_roles(first), style="dim", markup=False, highlight=False, soft_wrap=True)
         status(f"fitting {method} on {data} in batches of {batch_size} rows")
         imputer.fit_parquet(path, batch_size=batch_size, spill_dir=spill_dir)
-        batches = iter_batches(path, batch_size, target=target)
+        batches = iter_batches(path, batch_size, **read)
     else:
-        dataset = load_data_argument(data, target)
+        dataset = load_data_argument(data, data_options)
         status(f"fitting {method} on {dataset.n_samples} rows")
         imputer.fit(dataset)
         batches = (dataset.subset(slice(start, start + batch_size)) for start in range(0, dataset.n_samples, batch_size))

@@ -2,12 +2,12 @@
 
 import click
 
-from ._common import load_data_argument, status, write_json
+from ._common import load_data_argument, status, write_json, schema_options
 
 
 @click.command("informativeness")
 @click.argument("data")
-@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
+@schema_options
 @click.option("--pair", nargs=2, default=None, metavar="A B",
               help="Decompose I(Y; A, B) into unique, redundant and synergistic parts; A and B are modalities or sets like fou+fac.")
 @click.option("--modalities", default=None, help="Modalities under study, comma-separated (default: all).")
@@ -23,7 +23,7 @@ from ._common import load_data_argument, status, write_json
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report.")
-def command(data, target, pair, modalities, subsets, propensity_features, propensity, clip, predictor, folds, bootstrap,
+def command(data, data_options, pair, modalities, subsets, propensity_features, propensity, clip, predictor, folds, bootstrap,
             pid_method, seed, json_path, html_path) -> None:
     """Naive (complete-case) vs corrected (IPW) informativeness of each modality of DATA, with intervals."""
     from ..informativeness import informativeness_html, informativeness_report, summary_lines
@@ -31,7 +31,7 @@ def command(data, target, pair, modalities, subsets, propensity_features, propen
     def names(text):
         return [n.strip() for n in text.split(",") if n.strip()] if text else None
 
-    dataset = load_data_argument(data, target)
+    dataset = load_data_argument(data, data_options)
     report = informativeness_report(
         dataset, pair=pair, predictor=predictor, bootstrap=bootstrap, seed=seed, modalities=names(modalities),
         subsets=list(subsets), propensity=propensity, propensity_features=names(propensity_features), clip=tuple(clip),

@@ -2,7 +2,7 @@
 
 import click
 
-from ._common import load_data_argument, status
+from ._common import load_data_argument, status, schema_options
 
 
 @click.command("simulate")
@@ -13,14 +13,14 @@ from ._common import load_data_argument, status
 @click.option("--always-observed", multiple=True, help="Modality kept observed, driving MAR (repeatable).")
 @click.option("--driver", type=click.Choice(["self", "label"]), default="self", show_default=True, help="MNAR driver.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
+@schema_options
 @click.option("--layout", type=click.Choice(["list", "blocks"]), default="list", show_default=True)
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .parquet (or .npz).")
-def command(data, mechanism, rate, exponent, always_observed, driver, seed, target, layout, output) -> None:
+def command(data, mechanism, rate, exponent, always_observed, driver, seed, data_options, layout, output) -> None:
     """Simulate missing modalities in DATA and write the result (rows in DATA's order, with its ids)."""
     from ..data import simulate_missingness, write_data
 
-    dataset = load_data_argument(data, target)
+    dataset = load_data_argument(data, data_options)
     if mechanism == "zipf":
         result = simulate_missingness(dataset, "zipf", seed=seed, exponent=exponent)
     elif rate == 0:

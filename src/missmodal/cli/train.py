@@ -5,7 +5,7 @@ import json
 
 import click
 
-from ._common import load_data_argument, progress, status, write_json
+from ._common import load_data_argument, progress, status, write_json, schema_options
 
 
 def auto_lines(info: dict) -> list[str]:
@@ -58,11 +58,11 @@ def auto_lines(info: dict) -> list[str]:
               help="Comma-separated models that --model auto chooses among.")
 @click.option("--time-budget", type=float, default=None, help="--model auto: seconds after which no further candidate starts.")
 @click.option("--resume", is_flag=True, help="Continue from OUTPUT/checkpoint.pt.")
-@click.option("--target", default=None, help="Target column of a Parquet DATA file.")
+@schema_options
 def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_fraction, selection, patience,
             warmup_epochs, step_size, adjustment, min_group_size, pool_rare_groups, superset_augmentation, batch_size,
             lr, weight_decay, width, hidden, dropout, diagnostics, diagnostics_every, calibrate, candidates, time_budget,
-            resume, target) -> None:
+            resume, data_options) -> None:
     """Train a model on DATA, select it on a held-out validation split, and save it to OUTPUT."""
     from pathlib import Path
 
@@ -78,9 +78,9 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     context = setup_distributed()
     if context.active and (model_name in TABULAR or model_name == ENSEMBLE):
         raise MissmodalError(f"--model {model_name} runs in one process; start it without torchrun")
-    dataset = load_data_argument(data, target)
+    dataset = load_data_argument(data, data_options)
     if dataset.target is None:
-        raise MissmodalError(f"{data} has no target: give DATA with a target column (--target for Parquet files)")
+        raise MissmodalError(f"{data} has no target: give DATA with a target column (--target COLUMN)")
     loss_params = {"step_size": step_size, "adjustment": adjustment} if loss == "group-dro" else {}
     network = model_name in MODELS
     if context.is_main:
@@ -105,6 +105,8 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
                            superset_augmentation=superset_augmentation, calibrate=calibrate)
     if not context.is_main:
         return
+    if dataset.metadata.get("schema"):
+        fitted.info["data_schema"] = dataset.metadata["schema"]  # evaluate/predict read flat tables the same way
     fitted.save(output)
     write_json(Path(output) / "history.json", {"data": data, "info": fitted.info, "epochs": fitted.history})
     summary = {"model": model_name, "loss": loss if model_name not in TABULAR else None}

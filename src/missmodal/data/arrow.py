@@ -26,6 +26,7 @@ from ..errors import DataFormatError
 from .multimodal import MultimodalData
 
 METADATA_KEY = b"missmodal"
+FIELD_MASK_SUFFIX = "__fields"  # fixed-size list<bool> column of a partly observable modality
 BLOCK_COLUMN = re.compile(r"^(?P<modality>.+)__(?P<index>\d+)$")
 DEFAULT_TARGET_NAMES = ("target", "label", "y")
 
@@ -41,8 +42,14 @@ def stored_roles(schema: pa.Schema) -> dict[str, Any]:
 
 
 def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_column: str | None = "id",
-                modalities: list[str] | None = None, covariates: list[str] | None = None) -> dict[str, Any]:
-    """Decide which columns are the id, the target, modalities (list or block layout) and covariates."""
+                modalities: list[str] | None = None, covariates: list[str] | None = None,
+                ignore: list[str] | None = None) -> dict[str, Any]:
+    """Decide which columns are the id, the target, modalities (list or block layout) and covariates.
+
+    Modalities are list columns and ``<m>__<j>`` blocks. A scalar column is a covariate only when it is
+    named (``covariates``) or recorded as one by missmodal; any other scalar column must be ignored
+    explicitly (``ignore``), else the read fails naming it: roles are never guessed.
+    """
     stored = stored_roles(schema)
     names = schema.names
     if target is None:
@@ -51,7 +58,12 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
         raise DataFormatError(f"{source}: target column {target!r} not found; columns: {names[:20]}")
     if id_column is not None and id_column not in names:
         id_column = None
-    reserved = {c for c in (target, id_column) if c is not None}
+    field_masks = {m: f"{m}{FIELD_MASK_SUFFIX}" for m in stored.get("field_masks", []) if f"{m}{FIELD_MASK_SUFFIX}" in names}
+    ignore = list(ignore or [])
+    unknown_ignored = [c for c in ignore if c not in names]
+    if unknown_ignored:
+        raise DataFormatError(f"{source}: ignored column {unknown_ignored[0]!r} not found; columns: {names[:20]}")
+    reserved = {c for c in (target, id_column) if c is not None} | set(field_masks.values()) | set(ignore)
     blocks: dict[str, list[tuple[int, str]]] = {}
     list_columns = []
     scalar_columns = []
@@ -86,9 +98,15 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
         if c not in scalar_columns:
             raise DataFormatError(f"{source}: covariate column {c!r} not found or not numeric")
     if not order:
-        raise DataFormatError(f"{source}: no modality columns (list columns or <modality>__<j> blocks) found")
+        raise DataFormatError(f"{source}: no modality columns (list columns or <modality>__<j> blocks) found; a flat "
+                              "table needs a schema: --modality NAME=COL1,COL2 (repeatable), --target, --covariates, --ignore")
+    unassigned = [c for c in scalar_columns if c not in covariates]
+    if unassigned:
+        raise DataFormatError(f"{source}: column(s) with no role: {', '.join(unassigned[:20])}; give each one with "
+                              "--covariates, --ignore or --target")
     return dict(target=target, id=id_column, modalities=list(order), list_columns=set(list_columns),
                 block_columns=block_columns, covariates=list(covariates), task=stored.get("task"),
+                field_masks={m: c for m, c in field_masks.items() if m in order},
                 classes=stored.get("classes"), metadata=stored.get("metadata", {}))
 
 
@@ -214,11 +232,16 @@ def table_to_data(table: pa.Table, roles: dict[str, Any], source: str, row_offse
             raise DataFormatError(f"{source}, column {roles['covariates'][col]!r}, row {row_offset + row}: "
                                   "covariate is missing or not finite (covariates must always be observed)")
     ids = table.column(roles["id"]).to_numpy(zero_copy_only=False) if roles["id"] else np.arange(row_offset, row_offset + table.num_rows)
+    field_observed = {}
+    for name, column in roles.get("field_masks", {}).items():
+        mask, _ = _list_column_to_array(table.column(column), column, source, row_offset, modalities[name].shape[1])
+        field_observed[name] = np.nan_to_num(mask, nan=0.0) > 0
     metadata = dict(roles.get("metadata") or {})
     if classes is not None:
         metadata["classes"] = list(classes)
     return MultimodalData(modalities, observed=observed, target=target, covariates=covariates,
-                          covariate_names=list(roles["covariates"]) or None, ids=ids, task=task, metadata=metadata)
+                          covariate_names=list(roles["covariates"]) or None, ids=ids, task=task, metadata=metadata,
+                          field_observed=field_observed or None)
 
 
 def data_to_table(data: MultimodalData, layout: str = "list", target_name: str = "target") -> pa.Table:
@@ -243,8 +266,12 @@ def data_to_table(data: MultimodalData, layout: str = "list", target_name: str =
             for j in range(values.shape[1]):
                 columns[f"{name}__{j}"] = pa.array(np.where(observed, values[:, j], np.nan).astype(np.float32),
                                                    mask=~observed)
+    for name, mask in (data.field_observed or {}).items():
+        flat = pa.array(mask.reshape(-1))
+        columns[f"{name}{FIELD_MASK_SUFFIX}"] = pa.FixedSizeListArray.from_arrays(flat, mask.shape[1])
     table = pa.table(columns)
     roles = {
+        "field_masks": list(data.field_observed or {}),
         "modalities": data.modality_names, "target": target_name if data.target is not None else None,
         "covariates": list(data.covariate_names or []), "task": data.task,
         "classes": data.metadata.get("classes"), "metadata": _jsonable(data.metadata), "layout": layout,

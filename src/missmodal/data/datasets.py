@@ -1,7 +1,8 @@
 """Bundled and synthetic datasets, by name: ``load_dataset("mfeat")``, ``load_dataset("logic", gate="xor")``.
 
-All generators are seeded; every dataset comes complete (all modalities observed): use
-:mod:`missmodal.data.simulate` to make modalities missing.
+All generators are seeded. Every dataset but ``clinical`` comes complete (all modalities observed): use
+:mod:`missmodal.data.simulate` to make modalities missing. ``clinical`` is a cohort with its own,
+natural-looking missingness (structural, MAR, positivity gaps, partly observed blocks).
 """
 
 from __future__ import annotations
@@ -123,6 +124,21 @@ def latent(n_samples: int = 10000, n_modalities: int = 6, dim: int | list[int] =
                   latent_dim=latent_dim, noise=noise, seed=seed)
     return MultimodalData(arrays, target=labels.astype(np.int64), task="multiclass",
                           metadata={"dataset": "latent", "params": params})
+
+
+@DATASETS.register("clinical", "Clinical-style cohort: 5 blocks of fields, natural missingness, age/sex/site, binary outcome")
+def clinical(n_samples: int = 418, seed: int = 0) -> MultimodalData:
+    """A seeded clinical-style cohort read through its schema (see :mod:`missmodal.data.clinical`).
+
+    Modalities labs 6, vitals 3, histology 2, imaging 3, genomics 4 fields; covariates age, sex and site
+    (one-hot); binary outcome ``died``/``alive``; partly observed ``labs`` blocks keep a field mask.
+    """
+    from .clinical import CLINICAL_SCHEMA, clinical_table
+    from .schema import from_table
+
+    data = from_table(clinical_table(n_samples, seed), schema=CLINICAL_SCHEMA, name="clinical")
+    data.metadata.update({"dataset": "clinical", "params": {"n_samples": n_samples, "seed": seed}})
+    return data
 
 
 def load_dataset(name: str, **params: Any) -> MultimodalData:

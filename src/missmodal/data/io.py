@@ -22,6 +22,7 @@ from .arrow import _jsonable, data_to_table, infer_roles, table_to_data
 from .multimodal import MultimodalData
 
 NPZ_MODALITY_PREFIX = "modality:"
+NPZ_FIELDS_PREFIX = "fields:"  # field-level mask of a partly observable modality
 
 
 def _open_parquet(path: Path) -> pq.ParquetFile:
@@ -37,7 +38,8 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
 
 def read_data(path: str | os.PathLike, target: str | None = None, id_column: str | None = "id",
               modalities: list[str] | None = None, covariates: list[str] | None = None,
-              task: str | None = None) -> MultimodalData:
+              task: str | None = None, ignore: list[str] | None = None,
+              require_all_observed: bool = True) -> MultimodalData:
     """Read a Parquet or ``.npz`` file into memory, validating every value.
 
     Parameters
@@ -45,29 +47,36 @@ def read_data(path: str | os.PathLike, target: str | None = None, id_column: str
     path : path of a ``.parquet`` (or any Parquet file) or ``.npz`` file.
     target : name of the target column (default: recorded by missmodal, else ``target``/``label``/``y``).
     id_column : name of the id column, used when present.
-    modalities, covariates : column roles, inferred when omitted (list columns and ``<m>__<j>`` blocks are
-        modalities, other numeric columns covariates).
+    modalities, covariates : column roles (list columns and ``<m>__<j>`` blocks are modalities; numeric
+        columns are covariates only when named here or recorded by missmodal).
     task : override the inferred task (e.g. ``"multiclass"`` for float-coded classes).
+    ignore : scalar columns to leave out (any other unnamed scalar column is an error).
+    require_all_observed : each modality must be observed in some row (training); False for prediction,
+        where a batch of one patient may lack a modality.
     """
     path = Path(path)
     if path.suffix == ".npz":
         return read_npz(path)
     parquet = _open_parquet(path)
-    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates)
+    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates, ignore)
     if task:
         roles["task"] = task
     try:
         table = parquet.read(columns=_columns(roles))
     except pa.ArrowException as error:
         raise DataFormatError(f"{path}: unreadable Parquet data ({str(error).splitlines()[0]})") from None
+    roles["dims"] = parquet_dims(parquet.schema_arrow, roles) if not require_all_observed else roles.get("dims", {})
     data = table_to_data(table, roles, str(path))
-    _check_every_modality_observed(data, str(path))
+    if require_all_observed:
+        _check_every_modality_observed(data, str(path))
+    elif not data.n_samples:
+        raise DataFormatError(f"{path}: no rows (no samples to read)")
     return data
 
 
 def iter_batches(path: str | os.PathLike, batch_size: int = 65536, target: str | None = None,
                  id_column: str | None = "id", modalities: list[str] | None = None,
-                 covariates: list[str] | None = None) -> Iterator[MultimodalData]:
+                 covariates: list[str] | None = None, ignore: list[str] | None = None) -> Iterator[MultimodalData]:
     """Yield a Parquet file as `MultimodalData` row batches of at most ``batch_size`` rows.
 
     Memory stays bounded by the batch size; ids default to the global row numbers. Validation errors name
@@ -77,7 +86,7 @@ def iter_batches(path: str | os.PathLike, batch_size: int = 65536, target: str |
         raise DataFormatError(f"batch_size must be >= 1, got {batch_size}")
     path = Path(path)
     parquet = _open_parquet(path)
-    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates)
+    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates, ignore)
     roles["dims"] = parquet_dims(parquet.schema_arrow, roles)
     variable = [name for name in roles["modalities"] if name not in roles["dims"]]
     roles["dims"].update(first_observed_widths(parquet, variable))
@@ -124,6 +133,7 @@ def _columns(roles: dict) -> list[str]:
     columns += roles["covariates"]
     for name in roles["modalities"]:
         columns += roles["block_columns"].get(name, [name])
+    columns += list(roles.get("field_masks", {}).values())
     return columns
 
 
@@ -201,6 +211,7 @@ def write_npz(data: MultimodalData, path: str | os.PathLike) -> Path:
     """Write `data` as a compressed ``.npz`` (no pickled objects), atomically."""
     path = Path(path)
     arrays = {f"{NPZ_MODALITY_PREFIX}{name}": data.masked(name) for name in data.modality_names}
+    arrays.update({f"{NPZ_FIELDS_PREFIX}{name}": mask for name, mask in (data.field_observed or {}).items()})
     arrays["observed"] = data.observed
     arrays["modality_names"] = np.array(data.modality_names, dtype=str)
     arrays["ids"] = data.ids if data.ids.dtype.kind != "O" else data.ids.astype(str)
@@ -239,6 +250,7 @@ def read_npz(path: str | os.PathLike) -> MultimodalData:
             arrays["modalities"], observed=arrays.get("observed"), target=arrays.get("target"),
             covariates=arrays.get("covariates"), covariate_names=arrays.get("covariate_names"),
             ids=arrays.get("ids"), task=arrays["info"].get("task"), metadata=arrays["info"].get("metadata", {}),
+            field_observed=arrays.get("field_observed"),
         )
     except MissmodalError as error:
         raise DataFormatError(f"{path}: {error}") from None
@@ -281,6 +293,9 @@ def _npz_arrays(archive, path: Path) -> dict:
     if "covariate_names" in keys:
         arrays["covariate_names"] = [str(c) for c in _npz_array(archive, "covariate_names", path)]
     arrays["info"] = _npz_info(archive, path) if "info" in keys else {}
+    fields = {k[len(NPZ_FIELDS_PREFIX):]: _npz_array(archive, k, path) for k in archive.files if k.startswith(NPZ_FIELDS_PREFIX)}
+    if fields:
+        arrays["field_observed"] = fields
     return arrays
 
 

@@ -52,6 +52,11 @@ class MultimodalData:
         Inferred from the target when omitted.
     metadata : dict
         Free-form provenance (dataset name, simulated missingness mechanism and its parameters, ...).
+    field_observed : mapping of str to array of shape (n, d_m), bool, optional
+        Field-level mask of modalities whose blocks can be *partly* observed (flat tables read with
+        ``partial="observed"``): True where the field itself was observed. Rows where the modality is
+        absent are all False; missing fields of a present block hold a fill value. Modalities not listed
+        are whole whenever present.
 
     Examples
     --------
@@ -71,6 +76,7 @@ class MultimodalData:
     ids: np.ndarray | None = None
     task: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    field_observed: dict[str, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.modalities, Mapping) or not self.modalities:
@@ -142,6 +148,20 @@ class MultimodalData:
         self.ids = np.arange(n) if self.ids is None else np.asarray(self.ids)
         if self.ids.shape != (n,):
             raise MissmodalError(f"ids must have shape ({n},), got {self.ids.shape}")
+        self.field_observed = self._checked_field_observed(self.field_observed)
+
+    def _checked_field_observed(self, masks: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray] | None:
+        """Field masks as (n, d_m) bool arrays, False wherever the modality itself is absent."""
+        if not masks:
+            return None
+        checked = {}
+        for name, mask in masks.items():
+            m = self.modality_index(name)
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != self.modalities[name].shape:
+                raise MissmodalError(f"field_observed[{name!r}] must have shape {self.modalities[name].shape}, got {mask.shape}")
+            checked[name] = mask & self.observed[:, m][:, None]
+        return checked
 
     # --- shape ----------------------------------------------------------------------------------------
     @property
@@ -201,6 +221,13 @@ class MultimodalData:
         values[~self.observed[:, m]] = np.nan
         return values
 
+    def field_mask(self, name: str) -> np.ndarray:
+        """``(n, d)`` bool: which fields of modality ``name`` were observed (whole blocks unless partly observed)."""
+        if self.field_observed and name in self.field_observed:
+            return self.field_observed[name].copy()
+        m = self.modality_index(name)
+        return np.repeat(self.observed[:, m][:, None], self.modalities[name].shape[1], axis=1)
+
     def to_array(self) -> tuple[np.ndarray, list[int]]:
         """All modalities side by side, ``(n, sum d_m)`` float32 with NaN where absent, and the block widths."""
         blocks = [self.masked(name) for name in self.modality_names]
@@ -211,6 +238,7 @@ class MultimodalData:
         fields = dict(
             modalities=self.modalities, observed=self.observed, target=self.target, covariates=self.covariates,
             covariate_names=self.covariate_names, ids=self.ids, task=self.task, metadata=copy.deepcopy(self.metadata),
+            field_observed=self.field_observed,
         )
         fields.update(changes)
         return MultimodalData(**fields)
@@ -230,13 +258,16 @@ class MultimodalData:
             target=None if self.target is None else self.target[index],
             covariates=None if self.covariates is None else self.covariates[index],
             ids=self.ids[index],
+            field_observed=None if self.field_observed is None else {k: v[index] for k, v in self.field_observed.items()},
         )
 
     def select_modalities(self, names: Iterable[str]) -> "MultimodalData":
         """Only the named modalities, in the given order (samples left with none are kept; check before use)."""
         names = list(names)
         idx = [self.modality_index(n) for n in names]
-        return self.replace(modalities={n: self.modalities[n] for n in names}, observed=self.observed[:, idx])
+        fields = {n: v for n, v in (self.field_observed or {}).items() if n in names}
+        return self.replace(modalities={n: self.modalities[n] for n in names}, observed=self.observed[:, idx],
+                            field_observed=fields or None)
 
     def with_observed(self, observed: np.ndarray) -> "MultimodalData":
         """The same samples with a new observed mask, which may only hide modalities, never reveal them.

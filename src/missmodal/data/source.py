@@ -41,13 +41,28 @@ def parse_dataset_spec(spec: str) -> tuple[str, dict[str, Any]] | None:
     return name, params
 
 
-def resolve_data(spec: str, target: str | None = None, **read_options: Any) -> MultimodalData:
-    """Load DATA given as a dataset name (``mfeat``, ``logic:gate=xor``) or a Parquet/NPZ path."""
+def resolve_data(spec: str, target: str | None = None, schema=None, require_target: bool = True,
+                 **read_options: Any) -> MultimodalData:
+    """Load DATA given as a dataset name (``mfeat``, ``logic:gate=xor``) or a file path.
+
+    With ``schema`` (a :class:`~missmodal.data.schema.TableSchema` or a stored resolved schema) the file is
+    a flat table (CSV/TSV/flat Parquet) read by :func:`~missmodal.data.schema.from_table`; without one it
+    must be a missmodal Parquet (list or column-block layout) or ``.npz`` file.
+    """
+    from .schema import TABLE_SUFFIXES, from_table
+
     parsed = parse_dataset_spec(spec)
     if parsed is not None and not Path(spec).exists():
+        if schema is not None:
+            raise MissmodalError(f"{spec}: schema options apply to table files, not to the bundled dataset {parsed[0]!r}")
         name, params = parsed
         return load_dataset(name, **params)
     if not Path(spec).exists():
         known = ", ".join(DATASETS.names())
         raise MissmodalError(f"{spec}: no such file, and not a dataset name (datasets: {known})")
+    if schema is not None:
+        return from_table(spec, schema=schema, require_target=require_target)
+    if Path(spec).suffix.lower() in TABLE_SUFFIXES:
+        raise MissmodalError(f"{spec}: a flat table needs a schema: --modality NAME=COL1,COL2 (repeatable), --target, "
+                             "--id, --covariates, --ignore, or --schema FILE.yaml")
     return read_data(spec, target=target, **read_options)

@@ -1,0 +1,95 @@
+"""A seeded clinical-style cohort as a flat table, with natural-looking missingness.
+
+The table has one row per patient and one column per field, as a real cohort arrives:
+
+- ``id`` (``P0001``, ...), covariates ``age`` (years), ``sex`` (``F``/``M``), ``site`` (``north``,
+  ``south``, ``east``), a follow-up time ``followup_days`` (not a feature: ignore it), and the outcome
+  ``outcome`` (``died``/``alive``);
+- five blocks of fields: ``labs`` (6 fields), ``vitals`` (3), ``histology`` (2), ``imaging`` (3),
+  ``genomics`` (``gene_1`` .. ``gene_4``).
+
+Generative model. Three latent factors per patient, ``z_liver``, ``z_fibrosis``, ``z_gene`` ~ N(0, 1)
+(``z_fibrosis`` shifted by 0.03 per year of age above 55); each field is a linear map of one factor plus
+Gaussian noise. The outcome is Bernoulli with
+``logit = -1.3 + 1.0 z_liver + 0.9 z_fibrosis + 0.5 z_gene + 0.03 (age - 55) + 0.4 [sex = M]``.
+
+Missingness:
+
+- structural and co-missing: patients outside the biopsy sub-study (probability of entry
+  ``sigmoid(1.2 - 0.05 (age - 55))``, so MAR given age) have no ``histology``, ``imaging`` or ``genomics``;
+- positivity: site ``east`` has no imaging at all;
+- MCAR: ``vitals`` absent for 10%, ``genomics`` for a further 15% of the sub-study;
+- partial: each lab field is missing on its own for 4% of patients (a partly observed ``labs`` block), and
+  3% of patients have no labs at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import MissmodalError
+from .schema import TableSchema
+
+CLINICAL_SCHEMA = TableSchema(
+    modalities={
+        "labs": ["bilirubin", "albumin", "alk_phos", "ast", "platelets", "protime"],
+        "vitals": ["sbp", "heart_rate", "weight"],
+        "histology": ["stage", "fibrosis_score"],
+        "imaging": ["liver_stiffness", "spleen_size", "ascites_grade"],
+        "genomics": ["gene_*"],
+    },
+    target="outcome", id="id", covariates=["age", "sex", "site"], ignore=["followup_days"],
+)
+
+
+def clinical_table(n_samples: int = 418, seed: int = 0):
+    """The cohort as a pandas DataFrame (see the module docstring); read it with ``CLINICAL_SCHEMA``."""
+    import pandas as pd
+
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < 20:
+        raise MissmodalError(f"dataset 'clinical': n_samples must be an integer >= 20, got {n_samples!r}")
+    rng = np.random.default_rng(seed)
+    n = int(n_samples)
+    age = np.clip(rng.normal(55, 10, n), 25, 85).round()
+    sex = np.where(rng.random(n) < 0.85, "F", "M")
+    site = rng.choice(["north", "south", "east"], size=n, p=[0.45, 0.35, 0.20])
+    z_liver, z_gene = rng.normal(size=n), rng.normal(size=n)
+    z_fibrosis = rng.normal(size=n) + 0.03 * (age - 55)
+
+    def fields(factor: np.ndarray, loadings: list[float], offsets: list[float], noise: float = 0.7) -> list[np.ndarray]:
+        return [offset + loading * factor + noise * rng.normal(size=n) for loading, offset in zip(loadings, offsets)]
+
+    labs = fields(z_liver, [1.0, -0.8, 0.7, 0.6, -0.5, 0.6], [1.5, 3.5, 2.0, 1.2, 2.5, 1.1])
+    vitals = fields(z_liver, [0.3, 0.4, -0.3], [12.0, 7.5, 7.0], noise=1.0)
+    histology = fields(z_fibrosis, [0.9, 1.0], [2.5, 0.0], noise=0.5)
+    imaging = fields(z_fibrosis, [0.8, 0.6, 0.5], [1.0, 1.2, 0.5])
+    genomics = fields(z_gene, [0.9, -0.7, 0.6, 0.5], [0.0, 0.0, 0.0, 0.0])
+    logit = -1.3 + 1.0 * z_liver + 0.9 * z_fibrosis + 0.5 * z_gene + 0.03 * (age - 55) + 0.4 * (sex == "M")
+    died = rng.random(n) < 1 / (1 + np.exp(-logit))
+    followup = np.where(died, rng.integers(30, 2000, n), rng.integers(1000, 4500, n))
+
+    substudy = rng.random(n) < 1 / (1 + np.exp(-(1.2 - 0.05 * (age - 55))))
+    present = {
+        "labs": rng.random(n) >= 0.03,
+        "vitals": rng.random(n) >= 0.10,
+        "histology": substudy,
+        "imaging": substudy & (site != "east"),
+        "genomics": substudy & (rng.random(n) >= 0.15),
+    }
+    present["vitals"] |= ~present["labs"]  # every patient keeps at least one block
+    frame = {"id": [f"P{i + 1:04d}" for i in range(n)], "age": age, "sex": sex, "site": site,
+             "followup_days": followup, "outcome": np.where(died, "died", "alive")}
+    blocks = {"labs": labs, "vitals": vitals, "histology": histology, "imaging": imaging, "genomics": genomics}
+    names = dict(CLINICAL_SCHEMA.modalities, genomics=[f"gene_{j + 1}" for j in range(4)])
+    for block, values in blocks.items():
+        for name, column in zip(names[block], values):
+            column = np.round(column, 3)
+            missing = ~present[block]
+            if block == "labs":
+                missing = missing | (rng.random(n) < 0.04)
+            frame[name] = np.where(missing, np.nan, column)
+    table = pd.DataFrame(frame)
+    lab_fields = names["labs"]
+    all_missing = table[lab_fields].isna().all(axis=1) & present["labs"]
+    table.loc[all_missing, lab_fields[0]] = np.round(labs[0][all_missing.to_numpy()], 3)  # a present block keeps a field
+    return table
