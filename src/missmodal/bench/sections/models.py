@@ -1,6 +1,8 @@
 """Models section: every (model, loss) trained on the training split (selected on validation) and evaluated
 per combination group on the test split, and, where the complete data is known, on the complete test
-samples under every non-empty combination of modalities (the fair measure of tail groups)."""
+samples under every non-empty combination of modalities (the fair measure of tail groups). The tabular
+baselines ``logistic`` and ``gbdt`` always run beside the configured models, so that every table shows the
+bar a fusion model has to clear."""
 
 from __future__ import annotations
 
@@ -16,20 +18,28 @@ from .common import aggregate, by_setting, cell_spec, fmt, mean_std, zoom_to_dat
 
 #: Rows of the model x group heatmap (2^M - 1 groups can occur; the first ones, in evaluation order, are shown).
 MAX_HEATMAP_GROUPS = 80
+#: Tabular baselines run in every benchmark beside the configured models.
+BASELINES = ("logistic", "gbdt")
 
 
 def method_name(entry: dict) -> str:
-    return f"{entry['model']}+{entry['loss']}"
+    return entry["model"] if entry["model"] in BASELINES else f"{entry['model']}+{entry['loss']}"
+
+
+def model_entries(config) -> list[dict]:
+    """The configured (model, loss) entries plus each baseline the configuration does not already hold."""
+    named = {entry["model"] for entry in config.models}
+    return list(config.models) + [{"model": b, "loss": "erm"} for b in BASELINES if b not in named]
 
 
 def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
     return [cell_spec("models", dataset, scenario, seed, method=method_name(entry), model=entry["model"],
                       loss=entry["loss"], training=dict(config.training), min_group_size=config.min_group_size,
-                      head_coverage=config.head_coverage) for entry in config.models]
+                      head_coverage=config.head_coverage) for entry in model_entries(config)]
 
 
 def _brief(report: dict) -> dict:
-    keep = ("accuracy", "f1_micro", "f1_macro", "auroc", "mse", "count")
+    keep = ("accuracy", "f1_micro", "f1_macro", "auroc", "auprc", "brier", "ece", "log_loss", "mse", "count")
     return {
         "overall": report["overall"], "head": report["head"], "tail": report["tail"],
         "worst_group": report["worst_group"], "complete": report["complete"], "incomplete": report["incomplete"],
@@ -65,6 +75,8 @@ def summarise(cells: list[dict]) -> dict:
             for part in ("overall", "head", "tail", "worst_group"):
                 name = f"{prefix}{'accuracy' if part == 'overall' else part + '_accuracy'}"
                 row[name] = aggregate(group, lambda r, s=source, p=part: _get(r[s], p))
+        for metric in ("auroc", "brier"):
+            row[metric] = aggregate(group, lambda r, m=metric: _get(r["test"], "overall", m))
         row["f1_micro"] = aggregate(group, lambda r: _get(r["test"], "overall", "f1_micro"))
         row["f1_macro"] = aggregate(group, lambda r: _get(r["test"], "overall", "f1_macro"))
         row["worst_group"] = [(c["result"]["test"]["worst_group"] or {}).get("name") for c in group]
@@ -102,10 +114,11 @@ def findings(summary: dict) -> list[str]:
 
 def markdown(summary: dict) -> list[str]:
     lines = ["## Models (test split; all-combinations on complete test samples)", "",
-             "| dataset / scenario | model+loss | accuracy | head | tail | worst group | all-comb. accuracy | all-comb. tail | all-comb. worst |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| dataset / scenario | model+loss | accuracy | AUROC | Brier | head | tail | worst group | all-comb. accuracy | all-comb. tail | all-comb. worst |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in summary["rows"]:
-        lines.append(f"| {r['dataset']}/{r['scenario']} | {r['method']} | {fmt(r['accuracy'])} | {fmt(r['head_accuracy'])} | "
+        lines.append(f"| {r['dataset']}/{r['scenario']} | {r['method']} | {fmt(r['accuracy'])} | {fmt(r['auroc'])} | "
+                     f"{fmt(r['brier'])} | {fmt(r['head_accuracy'])} | "
                      f"{fmt(r['tail_accuracy'])} | {fmt(r['worst_group_accuracy'])} | {fmt(r['allcomb_accuracy'])} | "
                      f"{fmt(r['allcomb_tail_accuracy'])} | {fmt(r['allcomb_worst_group_accuracy'])} |")
     return lines + [""]
@@ -178,7 +191,7 @@ def report(page, summary: dict, cells: list[dict]) -> None:
     for setting, table in summary["group_accuracy"].items():
         page.figure(heatmap_figure(setting, table), f"Model x group accuracy, {setting}")
     page.table([{"dataset / scenario": f"{r['dataset']}/{r['scenario']}", "model+loss": r["method"], "accuracy": fmt(r["accuracy"]),
-                 "F1-macro": fmt(r["f1_macro"]), "head": fmt(r["head_accuracy"]), "tail": fmt(r["tail_accuracy"]),
+                 "AUROC": fmt(r["auroc"]), "Brier": fmt(r["brier"]), "F1-macro": fmt(r["f1_macro"]), "head": fmt(r["head_accuracy"]), "tail": fmt(r["tail_accuracy"]),
                  "worst group": fmt(r["worst_group_accuracy"]), "all-comb.": fmt(r["allcomb_accuracy"]),
                  "all-comb. tail": fmt(r["allcomb_tail_accuracy"]), "all-comb. worst": fmt(r["allcomb_worst_group_accuracy"])}
                 for r in summary["rows"]])
