@@ -73,18 +73,30 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
         begun = time.perf_counter()
         member = fit_candidate(name, train_data, val_data, config, dict(model_params or {}), callback)
         members.append(member)
-        rows.append({"name": name, "seconds": time.perf_counter() - begun, **{f"val_{k}": v for k, v in validation_summary(member, val_data).items()}})
+        rows.append(candidate_row(name, member, val_data, time.perf_counter() - begun))
+    extra = {"skipped_by_time_budget": skipped, "time_budget": time_budget, "seconds": time.perf_counter() - started,
+             "train_settings": dict(vars(config)), "model_params": dict(model_params or {})}
+    return ensemble_from(members, rows, train_data, val_data, rounds, extra)
+
+
+def candidate_row(name: str, member: Predictor, val_data: MultimodalData, seconds: float) -> dict:
+    """What ``info["auto"]["candidates"]`` records of one fitted candidate: name, fit time, validation scores."""
+    return {"name": name, "seconds": seconds, **{f"val_{k}": v for k, v in validation_summary(member, val_data).items()}}
+
+
+def ensemble_from(members: Sequence[Predictor], rows: list[dict], train_data: MultimodalData, val_data: MultimodalData,
+                  rounds: int = 25, extra: dict | None = None) -> EnsembleModel:
+    """Greedy validation ensemble of fitted ``members`` (with their :func:`candidate_row` records), calibrated on
+    ``val_data``; members that get no weight are dropped, their rows kept with weight 0."""
     target = members[0].preprocessing.align_target(val_data, "validation target")
     weights, losses = greedy_selection([m.scores(val_data) for m in members], target, members[0].task,
                                        members[0].classes, rounds)
-    for row, weight in zip(rows, weights):
-        row["weight"] = float(weight)
+    rows = [{**row, "weight": float(weight)} for row, weight in zip(rows, weights)]
     keep = np.flatnonzero(weights > 0)
     info = {"model": "auto", "auto": {
         "selection": f"greedy ensemble selection with replacement ({rounds} rounds, best prefix) on the validation loss",
-        "candidates": rows, "skipped_by_time_budget": skipped, "time_budget": time_budget,
-        "ensemble_val_loss": float(min(losses)), "seconds": time.perf_counter() - started,
-        "train_settings": {k: v for k, v in vars(config).items()}, "model_params": dict(model_params or {})}}
+        "candidates": rows, "ensemble_val_loss": float(min(losses)), "skipped_by_time_budget": [], "time_budget": None,
+        **(extra or {})}}
     ensemble = EnsembleModel([members[i] for i in keep], weights[keep], Preprocessing.fit(train_data),
                              train_data.group_counts(), info)
     return ensemble.calibrate(val_data)
