@@ -64,14 +64,34 @@ def brier_score(y_score: np.ndarray, indicators: np.ndarray, task: str) -> float
     return float(np.mean((_positive(p, task) - indicators) ** 2))
 
 
-def expected_calibration_error(confidence: np.ndarray, outcome: np.ndarray, bins: int = ECE_BINS) -> float:
-    """``sum_b (n_b / n) |mean_b(outcome) - mean_b(confidence)|`` over equal-width bins of ``confidence`` in [0, 1]."""
+def reliability_bins(confidence: np.ndarray, outcome: np.ndarray, bins: int = ECE_BINS) -> dict[str, list]:
+    """Reliability diagram data over ``bins`` equal-width bins of ``confidence`` in [0, 1]: per bin the
+    ``count``, the mean ``confidence`` and the mean ``outcome`` (None for empty bins)."""
     confidence = np.asarray(confidence, dtype=np.float64).ravel()
     outcome = np.asarray(outcome, dtype=np.float64).ravel()
     which = np.clip((confidence * bins).astype(int), 0, bins - 1)
     counts = np.bincount(which, minlength=bins)
-    gap = np.abs(np.bincount(which, outcome, bins) - np.bincount(which, confidence, bins))
-    return float(gap.sum() / max(len(confidence), 1)) if counts.any() else 0.0
+    sums = [np.bincount(which, values, bins) for values in (confidence, outcome)]
+    means = [[float(total / k) if k else None for total, k in zip(values, counts)] for values in sums]
+    return {"count": counts.tolist(), "confidence": means[0], "outcome": means[1]}
+
+
+def expected_calibration_error(confidence: np.ndarray, outcome: np.ndarray, bins: int = ECE_BINS) -> float:
+    """``sum_b (n_b / n) |mean_b(outcome) - mean_b(confidence)|`` over equal-width bins of ``confidence`` in [0, 1]."""
+    table = reliability_bins(confidence, outcome, bins)
+    total = sum(table["count"])
+    gaps = [k * abs(o - c) for k, c, o in zip(table["count"], table["confidence"], table["outcome"]) if k]
+    return float(sum(gaps) / total) if total else 0.0
+
+
+def calibration_view(y_true: np.ndarray, y_score: np.ndarray, task: str, classes) -> tuple[np.ndarray, np.ndarray]:
+    """What ECE and the reliability diagram compare: ``(confidence, outcome)`` = (P(positive), y) for binary and
+    multi-label tasks, (top-label probability, top label correct) for multi-class."""
+    indicators = indicators_of(y_true, task, classes)
+    p = np.asarray(y_score, dtype=np.float64)
+    if task == "multiclass":
+        return p.max(axis=1), indicators[np.arange(len(p)), p.argmax(axis=1)]
+    return _positive(p, task), indicators
 
 
 def probability_metrics(y_true: np.ndarray, y_score: np.ndarray, task: str, classes, threshold: float | None = None,
@@ -82,10 +102,7 @@ def probability_metrics(y_true: np.ndarray, y_score: np.ndarray, task: str, clas
     p = np.asarray(y_score, dtype=np.float64)
     result: dict[str, float | None] = {"brier": brier_score(p, indicators, task),
                                        "log_loss": negative_log_likelihood(p, indicators, task)}
-    if task == "multiclass":
-        result["ece"] = expected_calibration_error(p.max(axis=1), indicators[np.arange(len(p)), p.argmax(axis=1)])
-    else:
-        result["ece"] = expected_calibration_error(_positive(p, task), indicators)
+    result["ece"] = expected_calibration_error(*calibration_view(y_true, p, task, classes))
     if task == "binary":
         positive = _positive(p, task)
         result["auprc"] = float(average_precision_score(indicators, positive)) if 0 < indicators.sum() < len(indicators) else None

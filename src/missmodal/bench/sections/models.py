@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ...data.groups import head_groups
+from ...evaluate.metrics import calibration_view, reliability_bins
 from ...train import evaluate_model, fit_model
 from ..scenarios import Prepared
 from .common import aggregate, by_setting, cell_spec, fmt, mean_std, zoom_to_data
@@ -47,6 +49,16 @@ def _brief(report: dict) -> dict:
     }
 
 
+def reliability(fitted, test, train_counts: dict[int, int], head_coverage: float) -> dict | None:
+    """Reliability-diagram bins of the test predictions, separately for head and tail groups (classification)."""
+    if fitted.task not in ("binary", "multiclass") or test.target is None:
+        return None
+    target = fitted.preprocessing.align_target(test, "test target")
+    confidence, outcome = calibration_view(target, fitted.scores(test), fitted.task, fitted.classes)
+    in_head = np.isin(test.group_codes(), list(head_groups(train_counts, head_coverage)))
+    return {part: reliability_bins(confidence[rows], outcome[rows]) for part, rows in (("head", in_head), ("tail", ~in_head))}
+
+
 def run(spec: dict, prepared: Prepared) -> dict:
     train_counts = prepared.train.group_counts()
     start = time.perf_counter()
@@ -54,7 +66,8 @@ def run(spec: dict, prepared: Prepared) -> dict:
                        **spec["training"])
     options = dict(train_group_counts=train_counts, min_group_size=spec["min_group_size"], head_coverage=spec["head_coverage"])
     result = {"test": _brief(evaluate_model(fitted, prepared.test, **options)), "all_combinations": None,
-              "train_seconds": time.perf_counter() - start}
+              "train_seconds": time.perf_counter() - start,
+              "reliability": reliability(fitted, prepared.test, train_counts, spec["head_coverage"])}
     complete_test = prepared.test_full if prepared.has_oracle else prepared.test.subset(prepared.test.is_complete())
     if complete_test.n_samples:
         result["all_combinations"] = _brief(evaluate_model(fitted, complete_test, all_combinations=True, **options))
@@ -89,7 +102,20 @@ def summarise(cells: list[dict]) -> dict:
             name: mean_std(next((g["accuracy"] for g in c["result"][source]["groups"] if g["name"] == name), None) for c in group)["mean"]
             for name in names
         }
-    return {"rows": rows, "group_accuracy": heatmap}
+    return {"rows": rows, "group_accuracy": heatmap, "reliability": pooled_reliability(cells)}
+
+
+def pooled_reliability(cells: list[dict]) -> dict:
+    """Per setting and method, the head and tail reliability bins pooled over seeds (count-weighted means)."""
+    pooled: dict = {}
+    for (dataset, scenario, method), group in by_setting(cells, "method").items():
+        tables = [c["result"].get("reliability") for c in group if c["result"].get("reliability")]
+        for part in ("head", "tail") if tables else ():
+            counts = np.sum([t[part]["count"] for t in tables], axis=0)
+            means = {key: [sum(t[part]["count"][b] * (t[part][key][b] or 0.0) for t in tables) / counts[b] if counts[b] else None
+                           for b in range(len(counts))] for key in ("confidence", "outcome")}
+            pooled.setdefault(f"{dataset}/{scenario}", {}).setdefault(method, {})[part] = {"count": counts.tolist(), **means}
+    return pooled
 
 
 def findings(summary: dict) -> list[str]:
@@ -154,6 +180,31 @@ def heatmap_figure(setting: str, table: dict):
     return fig
 
 
+def reliability_figure(setting: str, table: dict):
+    """Observed outcome rate against predicted confidence per method, head (solid) and tail (dashed) groups."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
+    for k, (method, parts) in enumerate(table.items()):
+        for part, style in (("head", "-"), ("tail", "--")):
+            bins = parts.get(part)
+            if not bins:
+                continue
+            points = [(c, o) for c, o, n in zip(bins["confidence"], bins["outcome"], bins["count"]) if n]
+            if points:
+                ax.plot(*zip(*points), style, marker=".", color=f"C{k}", label=f"{method} ({part})")
+    ax.set_xlabel("predicted confidence (binary: P(positive); multi-class: top label)")
+    ax.set_ylabel("observed rate")
+    ax.set_title(f"{setting}: reliability, head vs tail groups", fontsize=9)
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
 def bars_figure(rows: list[dict], prefix: str = ""):
     """Overall, head, tail and worst-group accuracy per method and setting (error bars: std over seeds)."""
     import matplotlib
@@ -190,6 +241,8 @@ def report(page, summary: dict, cells: list[dict]) -> None:
             page.figure(bars_figure(summary["rows"], "allcomb_"), "The same under all combinations of modalities")
     for setting, table in summary["group_accuracy"].items():
         page.figure(heatmap_figure(setting, table), f"Model x group accuracy, {setting}")
+    for setting, table in summary.get("reliability", {}).items():
+        page.figure(reliability_figure(setting, table), f"Reliability of the calibrated test predictions, head and tail groups, {setting}")
     page.table([{"dataset / scenario": f"{r['dataset']}/{r['scenario']}", "model+loss": r["method"], "accuracy": fmt(r["accuracy"]),
                  "AUROC": fmt(r["auroc"]), "Brier": fmt(r["brier"]), "F1-macro": fmt(r["f1_macro"]), "head": fmt(r["head_accuracy"]), "tail": fmt(r["tail_accuracy"]),
                  "worst group": fmt(r["worst_group_accuracy"]), "all-comb.": fmt(r["allcomb_accuracy"]),
