@@ -46,7 +46,7 @@ DRO = {
                  "remind+group-dro+superset": ("remind", {"step_size": 0.1, "adjustment": 1.0}, {"superset_augmentation": True}),
                  "remind+group-dro (unpooled)": ("remind", {"step_size": 0.1, "adjustment": 1.0}, {"pool_rare_groups": False})},
 }
-LONGTAIL_CANDIDATES = BASELINES + ["attention", "late", "remind"]
+LONGTAIL_CANDIDATES = ["logistic", "attention", "remind"]
 
 
 def _init_worker() -> None:
@@ -161,21 +161,22 @@ def run_suite(kind: str, seeds: int, epochs: int, patience: int, workers: int, r
             "rows": rows, "seconds": time.perf_counter() - started, "machine": machine()}
 
 
-def part_clinical(seeds: int, epochs: int, patience: int, workers: int) -> None:
-    payload = run_suite("clinical", seeds, epochs, patience, workers, [None], BASELINES + FUSION)
+def part_clinical(seeds: int, epochs: int, patience: int, workers: int, candidates) -> None:
+    payload = run_suite("clinical", seeds, epochs, patience, workers, [None], candidates or BASELINES + FUSION)
     write("clinical", {**payload, "n_samples": CLINICAL_N})
 
 
-def part_mcar(seeds: int, epochs: int, patience: int, workers: int, rates) -> None:
-    payload = run_suite("mcar", seeds, epochs, patience, workers, rates, BASELINES + FUSION)
+def part_mcar(seeds: int, epochs: int, patience: int, workers: int, rates, candidates) -> None:
+    payload = run_suite("mcar", seeds, epochs, patience, workers, rates, candidates or BASELINES + FUSION)
     anchors = run_jobs([(anchor_job, (rate, seed)) for rate in rates for seed in range(seeds)], workers)
     payload["rows"] += [row for result in anchors for row in result]
     write("mcar", payload)
 
 
-def part_longtail(seeds: int, epochs: int, patience: int, workers: int) -> None:
-    payload = run_suite("longtail", seeds, epochs, patience, workers, [None], LONGTAIL_CANDIDATES)
-    payload["reference"] = run_jobs([(longtail_reference_job, (seed,)) for seed in range(seeds)], workers)
+def part_longtail(seeds: int, epochs: int, patience: int, workers: int, candidates, reference: bool) -> None:
+    payload = run_suite("longtail", seeds, epochs, patience, workers, [None], candidates or LONGTAIL_CANDIDATES)
+    if reference:
+        payload["reference"] = run_jobs([(longtail_reference_job, (seed,)) for seed in range(seeds)], workers)
     write("longtail", {**payload, "zipf_exponent": ZIPF_EXPONENT})
 
 
@@ -406,6 +407,12 @@ def _members(rows, rate=None) -> str:
     return "; ".join(f"seed {i}: " + ", ".join(f"{k} {v:.2f}" for k, v in p.items()) for i, p in enumerate(picks))
 
 
+def _load(path: Path) -> tuple[dict, list[dict], list[str]]:
+    """A part's JSON, its rows and its single-model names."""
+    part = json.loads(path.read_text())
+    return part, part["rows"], part["candidates"]
+
+
 def report(command: str) -> None:
     lines = ["# Models benchmark", "", f"Command: `{command}`", "",
              "Every model runs with the library defaults (`lr` 1e-3, weight decay 1e-2, dropout 0.3, modality dropout 0.3; "
@@ -414,8 +421,7 @@ def report(command: str) -> None:
              "verdicts state the paired per-seed differences and the spread (the larger of the two seed sds).", ""]
     path = {p: RESULTS / f"models_{p}.json" for p in ("clinical", "mcar", "longtail", "diagnostics", "speed", "defaults")}
     if path["clinical"].exists():
-        part = json.loads(path["clinical"].read_text())
-        rows, singles = part["rows"], part["candidates"]
+        part, rows, singles = _load(path["clinical"])
         lines += [f"## (a) Clinical-style cohort (`load_dataset('clinical', n_samples={part['n_samples']}, seed=s)`, 70/15/15, "
                   f"{part['seeds']} seeds, binary death outcome, covariates age/sex/site)", "",
                   f"Up to {part['epochs']} epochs, patience {part['patience']}. Group DRO with the library default "
@@ -432,11 +438,10 @@ def report(command: str) -> None:
                   f"- {verdict(rows, 'attention+group-dro', 'attention', 'auroc', 'not worse')}.",
                   f"- auto members (weights): {_members(rows)}.", ""]
     if path["mcar"].exists():
-        part = json.loads(path["mcar"].read_text())
-        rows, singles = part["rows"], part["candidates"]
+        part, rows, singles = _load(path["mcar"])
         anchors = ["anchor: mean imputation + LR", "anchor: late fusion of per-modality LR", REFERENCE]
         lines += [f"## (b) mfeat, MCAR ({part['seeds']} seeds, test F1-micro)", "",
-                  f"Up to {part['epochs']} epochs, patience {part['patience']}. Anchors: the benchmark's own logistic "
+                  f"Up to {part['epochs']} epochs, patience {part['patience']}. Single models: {', '.join(singles)}. Anchors: the benchmark's own logistic "
                   "regressions, C on validation.", ""]
         for rate in part["rates"]:
             lines += [f"### {rate:.0%} MCAR", ""] + table(rows, singles + ["auto"] + anchors, ["f1_micro", "f1_macro"], rate) + [""]
@@ -447,12 +452,11 @@ def report(command: str) -> None:
                       f"- auto members (weights): {_members(rows, rate)}.", ""]
         lines += [f"Wall time {part['seconds'] / 60:.1f} min.", ""]
     if path["longtail"].exists():
-        part = json.loads(path["longtail"].read_text())
-        rows, singles = part["rows"], part["candidates"]
+        part, rows, singles = _load(path["longtail"])
         lines += [f"## (c) Long tail: Zipf (exponent {part['zipf_exponent']}) groups in train/validation, complete test samples "
                   f"under all 63 combinations ({part['seeds']} seeds, accuracy)", "",
-                  f"Up to {part['epochs']} epochs, patience {part['patience']}. Fusion candidates limited to attention, late "
-                  "and remind to fit the time budget of this run. Group DRO η = 0.1, C = 1 (chosen on validation in the earlier "
+                  f"Up to {part['epochs']} epochs, patience {part['patience']}. Single models: {', '.join(singles)} (the others "
+                  "left out to fit the CPU time of this run). Group DRO η = 0.1, C = 1 (chosen on validation in the earlier "
                   "run), first quarter of the epochs ERM; rare groups (< 10 training samples) pooled into their nearest frequent "
                   "superset unless marked unpooled.", ""]
         lines += table(rows, singles + list(part["dro"]) + ["auto"], ["overall", "head", "tail", "worst_group"]) + [""]
@@ -503,17 +507,19 @@ def main() -> None:
     parser.add_argument("--patience", type=int, default=15)
     parser.add_argument("--rates", type=float, nargs="+", default=RATES)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--candidates", nargs="+", default=None, help="Single models of the part (default: all).")
+    parser.add_argument("--no-reference", action="store_true", help="longtail: skip the complete-data reference.")
     parser.add_argument("--n-samples", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--command", default="see the usage in benchmarks/models.py", help="Command line recorded by report.")
     args = parser.parse_args()
     if args.part == "clinical":
-        part_clinical(args.seeds, args.epochs, args.patience, args.workers)
+        part_clinical(args.seeds, args.epochs, args.patience, args.workers, args.candidates)
     elif args.part == "mcar":
-        part_mcar(args.seeds, args.epochs, args.patience, args.workers, args.rates)
+        part_mcar(args.seeds, args.epochs, args.patience, args.workers, args.rates, args.candidates)
     elif args.part == "longtail":
-        part_longtail(args.seeds, args.epochs, args.patience, args.workers)
+        part_longtail(args.seeds, args.epochs, args.patience, args.workers, args.candidates, not args.no_reference)
     elif args.part == "diagnostics":
         part_diagnostics(args.epochs)
     elif args.part == "speed":
