@@ -6,13 +6,14 @@ which modality is informative under missingness (:mod:`missmodal.informativeness
 modalities (:mod:`missmodal.models`, :mod:`missmodal.train`, :mod:`missmodal.evaluate`).
 """
 
-from .data import MultimodalData, load_dataset, read_data, resolve_data, simulate_missingness, write_data
+from .data import (MultimodalData, TableSchema, from_table, load_dataset, read_data, resolve_data,
+                   simulate_missingness, write_data)
 from .errors import DataFormatError, MissmodalError
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DataFormatError", "MissmodalError", "MultimodalData", "__version__", "load_dataset", "read_data",
+    "DataFormatError", "MissmodalError", "MultimodalData", "TableSchema", "__version__", "from_table", "load_dataset", "read_data",
     "resolve_data", "simulate_missingness", "write_data", "load_model",
 ]
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from missmodal import MultimodalData
-from missmodal.audit import audit, audit_html, effective_number_of_groups, group_table, mechanism_evidence
+from missmodal.audit import VERDICTS, audit, audit_html, effective_number_of_groups, group_table, mechanism_evidence
 from missmodal.data import simulate_missingness
 
 
@@ -35,17 +35,81 @@ def test_mechanism_evidence_is_near_half_under_mcar():
     data = simulate_missingness(_data(), "mcar", rate=0.4, seed=0)
     rows = mechanism_evidence(data)
     assert all(abs(r["auroc"] - 0.5) < 0.07 for r in rows)
-    assert all(r["verdict"] == "consistent with MCAR" for r in rows)
+    assert all(r["verdict"] == "no evidence against MCAR" for r in rows)
 
 
 def test_mechanism_evidence_detects_mar():
     data = simulate_missingness(_data(), "mar", rate=0.4, seed=0, always_observed=["m0"], strength=3.0)
     rows = {r["name"]: r for r in mechanism_evidence(data)}
-    assert rows["m0"]["auroc"] is None
-    assert rows["m1"]["auroc"] > 0.75 and rows["m1"]["verdict"].startswith("predictable")
+    assert rows["m0"]["auroc"] is None and rows["m0"]["verdict"] == "too few missing rows to tell"
+    assert rows["m1"]["auroc"] > 0.75 and rows["m1"]["verdict"] == "not MCAR"
+    assert rows["m1"]["interval"][0] > 0.5 and rows["m1"]["n_missing"] + rows["m1"]["n_observed"] == 3000
 
 
 def test_html_report_embeds_its_figures(tiny_data):
     page = audit_html(tiny_data, audit(tiny_data, mechanism=False)).render()
     assert page.count('src="data:image/png;base64,') == 2  # no mechanism figure when mechanism=False
     assert "http" not in page.split("<body>")[1]
+
+
+def _cohort(n=1200, seed=0):
+    """Five modalities; labs, vitals and notes go missing together for the same ~106 patients (one of them
+    for a couple more), histology misses 6 rows, imaging is MAR on the covariate."""
+    rng = np.random.default_rng(seed)
+    age = rng.normal(size=n)
+    names = ["labs", "vitals", "notes", "histology", "imaging"]
+    observed = np.ones((n, 5), dtype=bool)
+    block = rng.choice(n, 106, replace=False)
+    observed[block, :3] = False
+    observed[rng.choice(np.setdiff1d(np.arange(n), block), 2, replace=False), 2] = False
+    observed[rng.choice(n, 6, replace=False), 3] = False
+    observed[:, 4] = rng.random(n) < 1 / (1 + np.exp(-(0.5 + 2 * age)))
+    observed[~observed.any(axis=1), 3] = True
+    modalities = {name: rng.normal(size=(n, 3)) + (age[:, None] if name == "labs" else 0) for name in names}
+    return MultimodalData(modalities, observed=observed, target=rng.integers(0, 2, n), covariates=age[:, None],
+                          covariate_names=["age"])
+
+
+def test_blocks_report_modalities_that_go_missing_together():
+    blocks = audit(_cohort(), mechanism=False).to_dict()["blocks"]
+    assert len(blocks) == 1
+    assert blocks[0]["modalities"] == ["labs", "vitals", "notes"]
+    assert blocks[0]["count"] == 106 and blocks[0]["phi"] > 0.98
+
+
+def test_co_missing_modalities_get_one_verdict_and_few_missing_rows_cannot_tell():
+    rows = {r["name"]: r for r in audit(_cohort()).to_dict()["mechanism"]}
+    verdicts = {rows[m]["verdict"] for m in ("labs", "vitals", "notes")}
+    assert len(verdicts) == 1 and rows["labs"]["block"] == ["labs", "vitals", "notes"]
+    assert rows["histology"]["verdict"] == "too few missing rows to tell" and rows["histology"]["n_missing"] == 6
+    assert rows["imaging"]["verdict"] == "not MCAR"
+    assert {r["verdict"] for r in rows.values()} <= set(VERDICTS)
+
+
+@pytest.mark.parametrize("classifier", ["logistic", "boosting"])
+def test_co_missingness_under_mcar_is_not_counted_as_evidence(classifier):
+    # Two modalities, MCAR at 45% each with at least one kept: presence of one strongly predicts absence of the
+    # other, which MCAR allows; values carry no information about it.
+    data = simulate_missingness(_data(n=1200).select_modalities(["m0", "m1"]), "mcar", rate=0.45, seed=3)
+    rows = mechanism_evidence(data, classifier=classifier)
+    assert all(r["verdict"] != "not MCAR" for r in rows)
+
+
+def test_boosting_finds_a_non_linear_dependence_that_the_logistic_model_misses():
+    rng = np.random.default_rng(0)
+    n = 3000
+    c = rng.normal(size=n)
+    observed = np.c_[np.ones(n, bool), np.abs(c) < 0.8 + 0.2 * rng.random(n)]
+    data = MultimodalData({"a": rng.normal(size=(n, 2)), "b": rng.normal(size=(n, 2))}, observed=observed,
+                          target=rng.integers(0, 2, n), covariates=c[:, None])
+    linear = {r["name"]: r for r in mechanism_evidence(data)}["b"]
+    boosted = {r["name"]: r for r in mechanism_evidence(data, classifier="boosting")}["b"]
+    assert abs(linear["auroc"] - 0.5) < 0.06
+    assert boosted["verdict"] == "not MCAR" and boosted["auroc"] > 0.85
+
+
+def test_audit_json_carries_little_mcar():
+    result = audit(_cohort()).to_dict()
+    test = result["little_mcar"]
+    assert set(test) >= {"statistic", "df", "p_value", "effect_size"}
+    assert test["p_value"] < 0.01  # imaging's absence shifts the mean of age between patterns

@@ -35,3 +35,6 @@ def test_cli_grid_writes_every_section(tmp_path):
     assert info["rmse_to_oracle"]["gain_bits"]["corrected"] is not None
     assert (out / "results.md").read_text().startswith("# missmodal bench results")
     assert "wrote" in result.stdout
+    printed = result.stdout.splitlines()
+    for line in (line for lines in results["findings"].values() for line in lines):
+        assert f"- {line}" in printed  # each finding on one line, never broken at a fixed width

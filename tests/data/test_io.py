@@ -140,9 +140,11 @@ def test_partly_missing_column_block_is_rejected(tmp_path):
 def test_column_blocks_are_read_as_modalities(tmp_path):
     path = _write(tmp_path, {"a__0": [1.0, None], "a__1": [1.0, None], "b__0": [1.0, 1.0], "age": [30.0, 40.0],
                              "target": [0, 1]})
-    data = read_data(path)
+    data = read_data(path, covariates=["age"])
     assert data.dims == {"a": 2, "b": 1} and data.observed.tolist() == [[True, True], [False, True]]
     assert data.covariate_names == ["age"]
+    with pytest.raises(DataFormatError, match="no role: age"):  # a scalar column is never a covariate by guess
+        read_data(path)
 
 
 def test_npz_without_pickles(tmp_path, tiny_data):
@@ -217,5 +219,6 @@ def test_batches_of_variable_length_lists_know_the_width_of_a_modality_absent_fr
 
 def test_batches_of_variable_length_lists_with_ragged_widths_name_the_row(tmp_path):
     path = _variable_list_file(tmp_path / "r.parquet", [[1.0, 2.0, 3.0]] + [None] * 3 + [[1.0, 2.0]] * 2)
-    with pytest.raises(DataFormatError, match="column 'b', row 4: embedding of length 2, expected 3"):
+    # the most common width (2) is expected, so the odd first observed row is the one blamed
+    with pytest.raises(DataFormatError, match="column 'b', row 0: embedding of length 3, expected 2"):
         list(iter_batches(path, batch_size=2))

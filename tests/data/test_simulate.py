@@ -108,4 +108,40 @@ def test_simulating_on_data_with_gaps_keeps_one_modality_per_sample(mechanism, p
     result = simulate_missingness(data, mechanism, seed=0, **params)
     assert result.observed.any(axis=1).all()
     assert not (result.observed & ~observed).any()  # existing gaps stay gaps
-    assert result.metadata["missingness"]["params"]["restored_rows"] > 0
+    assert "restored_rows" not in result.metadata["missingness"]["params"]  # drawn conditioned, never repaired
+
+
+def test_simulating_on_data_with_gaps_hits_the_rate_on_the_originally_observed_slots():
+    rng = np.random.default_rng(0)
+    observed = np.ones((20000, 3), bool)
+    observed[:, 1] = rng.random(20000) < 0.5
+    data = MultimodalData({f"m{i}": rng.normal(size=(20000, 2)) for i in range(3)}, observed=observed)
+    result = simulate_missingness(data, "mcar", rate=[0.5, 0.3, 0.5], seed=1)
+    for m, rate in enumerate([0.5, 0.3, 0.5]):
+        assert 1 - result.observed[observed[:, m], m].mean() == pytest.approx(rate, abs=0.015)
+
+
+@pytest.mark.parametrize("mechanism, params", [("mcar", {"rate": [0.9, 0.6, 0.3]}),
+                                               ("mnar", {"rate": [0.9, 0.6, 0.3], "driver": "label", "strength": 2.0})])
+def test_each_modality_hits_its_own_rate_under_the_at_least_one_constraint(mechanism, params):
+    # The old common shift drifted to [0.933, 0.658, 0.210] (MCAR) and [0.973, 0.766, 0.061] (label MNAR).
+    data = _data(n=30000, m=3)
+    result = simulate_missingness(data, mechanism, seed=0, **params)
+    assert result.observed.any(axis=1).all()
+    np.testing.assert_allclose(1 - result.observed.mean(axis=0), params["rate"], atol=0.01)
+    assert result.metadata["missingness"]["params"]["rate_warning"] is None
+
+
+def test_rates_missed_by_more_than_the_tolerance_are_warned_about():
+    with pytest.warns(UserWarning, match="differ from the requested"):
+        result = simulate_missingness(_data(n=40, m=3), "mcar", rate=[0.5, 0.5, 0.5], seed=4)
+    assert result.metadata["missingness"]["params"]["rate_warning"]
+
+
+def test_zipf_on_data_with_gaps_draws_only_groups_that_keep_an_observed_modality():
+    rng = np.random.default_rng(0)
+    observed = np.c_[rng.random(3000) < 0.5, np.ones(3000, bool), np.ones(3000, bool)]
+    observed[:, 1] = ~observed[:, 0]
+    data = MultimodalData({f"m{i}": rng.normal(size=(3000, 2)) for i in range(3)}, observed=observed)
+    result = simulate_missingness(data, "zipf", exponent=0.5, seed=0)
+    assert result.observed.any(axis=1).all() and not (result.observed & ~observed).any()

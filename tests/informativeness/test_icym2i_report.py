@@ -26,7 +26,7 @@ def overlap(a, b):
 def test_under_mcar_naive_and_corrected_agree_within_their_intervals(seed):
     data = simulate_missingness(load_dataset("logic", gate="or", n_samples=3000, seed=seed), "mcar", rate=0.5,
                                 always_observed=["x1"], seed=seed)
-    report = informativeness_report(data, pair=("x1", "x2"), bootstrap=60, seed=seed)
+    report = informativeness_report(data, pair=("x1", "x2"), bootstrap=60, predictor="frequency", interval="fixed", seed=seed)
     for metric in ("auroc", "information_bits"):
         for subset in report["subsets"]:
             assert overlap(report["intervals"]["naive"][metric][subset], report["intervals"]["corrected"][metric][subset])
@@ -40,7 +40,7 @@ def test_without_always_observed_variables_the_correction_does_not_apply():
     observed[~observed.any(axis=1), 0] = True
     data = MultimodalData({"a": rng.normal(size=(400, 2)), "b": rng.normal(size=(400, 3))}, observed=observed,
                           target=rng.integers(0, 2, 400))
-    report = informativeness_report(data, bootstrap=10)
+    report = informativeness_report(data, bootstrap=10, interval="fixed")
     assert report["corrected"] is None
     assert report["correction"]["status"] == "not applicable"
     assert "MCAR" in report["correction"]["message"]
@@ -50,7 +50,7 @@ def test_without_always_observed_variables_the_correction_does_not_apply():
 
 
 def test_without_missingness_corrected_equals_naive_and_says_why():
-    report = informativeness_report(load_dataset("logic", gate="and", n_samples=1000), bootstrap=10)
+    report = informativeness_report(load_dataset("logic", gate="and", n_samples=1000), bootstrap=10, predictor="frequency")
     assert report["correction"]["status"] == "not needed"
     assert report["corrected"] == report["naive"]
 
@@ -60,7 +60,7 @@ def three_modalities():
     data = load_dataset("mfeat").select_modalities(["fou", "kar", "mor"])
     data = data.subset(np.random.default_rng(0).permutation(data.n_samples)[:900])
     data = simulate_missingness(data, "mar", rate=0.3, always_observed=["mor"], seed=0)
-    return informativeness_report(data, pair=("fou+kar", "mor"), bootstrap=30, seed=0,
+    return informativeness_report(data, pair=("fou+kar", "mor"), bootstrap=30, seed=0, interval="fixed",
                                   batch_pid={"n_steps": 40, "batch_size": 128})
 
 
@@ -121,7 +121,7 @@ def test_too_few_complete_cases_or_a_single_class_is_an_insufficient_data_error(
 def test_cli_writes_the_json_contract_and_an_html_report(tmp_path):
     json_path, html_path = tmp_path / "inf.json", tmp_path / "inf.html"
     result = CliRunner().invoke(main, ["informativeness", "logic:gate=or,n_samples=2000", "--pair", "x1", "x2",
-                                       "--bootstrap", "20", "--json", str(json_path), "--html", str(html_path)])
+                                       "--bootstrap", "10", "--predictor", "frequency", "--jobs", "1", "--json", str(json_path), "--html", str(html_path)])
     assert result.exit_code == 0, result.output
     assert "PID of I(Y; x1, x2)" in result.output
     report = json.loads(json_path.read_text())

@@ -75,10 +75,10 @@ def test_diagnostics_flag_positivity_when_many_propensities_are_clipped():
     complete = np.ones(100, dtype=bool)
     raw = np.r_[np.full(20, 0.01), np.full(80, 0.5)]
     weights = ipw_weights(np.clip(raw, 0.05, 0.95), complete)
-    diagnostics = weight_diagnostics(weights, raw, complete, (0.05, 0.95), 0.8)
+    diagnostics = weight_diagnostics(weights, raw, complete, (0.05, 0.95))
     assert diagnostics["share_clipped"] == pytest.approx(0.2)
     assert "positivity" in diagnostics["positivity_warning"]
-    healthy = weight_diagnostics(np.ones(100), np.full(100, 0.5), complete, (0.05, 0.95), 0.5)
+    healthy = weight_diagnostics(np.ones(100), np.full(100, 0.5), complete, (0.05, 0.95))
     assert healthy["positivity_warning"] is None
     assert healthy["weight_quantiles"]["q50"] == pytest.approx(1.0)
 

@@ -201,7 +201,7 @@ def test_a_string_label_not_seen_in_training_is_an_input_error():
 
     fitted = fit_model(string_labelled(make_data(n=120, task="binary"), ["cat", "dog"]), model="concat", epochs=1)
     birds = string_labelled(make_data(n=20, task="binary", seed=1), ["bird", "cat"])
-    with pytest.raises(MissmodalError, match="class 'bird' not seen in training"):
+    with pytest.raises(MissmodalError, match="class 'bird'"):
         evaluate_model(fitted, birds)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.multimodal import MultimodalData
+from ..report.palette import FLAGGED_COLOUR, HEAD_COLOUR, REFERENCE_COLOUR, TAIL_COLOUR, UNFLAGGED_COLOUR
 
 
 def upset_figure(data: MultimodalData, max_groups: int = 40, head_coverage: float = 0.8):
@@ -16,16 +17,17 @@ def upset_figure(data: MultimodalData, max_groups: int = 40, head_coverage: floa
 
     from .tables import group_table
 
-    rows = group_table(data, head_coverage)[:max_groups]
+    table = group_table(data, head_coverage)
+    rows = table[:max_groups]
     names = data.modality_names
     width = max(6.0, 0.28 * len(rows) + 2)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(width, 2.5 + 0.3 * len(names)), sharex=True,
                                       gridspec_kw={"height_ratios": [3, max(1, 0.25 * len(names))]})
     x = np.arange(len(rows))
-    colours = ["#9bb7d4" if r["tail"] else "#1f4e79" for r in rows]
+    colours = [TAIL_COLOUR if r["tail"] else HEAD_COLOUR for r in rows]
     top.bar(x, [r["count"] for r in rows], color=colours)
     top.set_ylabel("samples")
-    top.set_title(f"Combination groups ({len(data.group_counts())} occur; dark = head, light = tail)")
+    top.set_title(upset_title(table, len(rows)), fontsize=9)
     for i, row in enumerate(rows):
         present = [names.index(n) for n in row["modalities"]]
         bottom.scatter([i] * len(names), range(len(names)), color="#dddddd", s=25)
@@ -38,6 +40,19 @@ def upset_figure(data: MultimodalData, max_groups: int = 40, head_coverage: floa
     bottom.invert_yaxis()
     fig.tight_layout()
     return fig
+
+
+def upset_title(table: list[dict], shown: int) -> str:
+    """The group chart's title; when only the largest groups are drawn it says how many, and how many
+    groups and samples it leaves out."""
+    title = f"Combination groups: {len(table)} occur (dark = head, light = tail)"
+    if shown >= len(table):
+        return title
+    left = table[shown:]
+    share = sum(r["share"] for r in left)
+    tail = sum(r["tail"] for r in left)
+    return (f"Combination groups: the {shown} largest of {len(table)} shown (dark = head, light = tail);\n"
+            f"not drawn: {len(left)} smaller groups ({tail} of them tail) holding {share:.1%} of samples")
 
 
 def missingness_matrix_figure(data: MultimodalData, max_rows: int = 2000, seed: int = 0):
@@ -65,23 +80,25 @@ def missingness_matrix_figure(data: MultimodalData, max_rows: int = 2000, seed: 
 
 
 def mechanism_figure(rows: list[dict]):
-    """Cross-validated AUROC of predicting each modality's presence (error bars: std over folds); 0.5 = MCAR."""
+    """Cross-validated AUROC of predicting each modality's absence (error bars: 95% interval); 0.5 = MCAR."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .mechanism import MCAR_AUROC_THRESHOLD
-
     tested = [r for r in rows if r["auroc"] is not None]
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.8 * len(rows) + 1.5), 3.2))
-    ax.bar([r["name"] for r in tested], [r["auroc"] for r in tested], yerr=[r["auroc_std"] for r in tested],
-           color=["#c0392b" if r["auroc"] >= MCAR_AUROC_THRESHOLD else "#7f8c8d" for r in tested], capsize=3)
-    ax.axhline(0.5, color="black", lw=1, ls="--", label="0.5: consistent with MCAR")
-    ax.axhline(MCAR_AUROC_THRESHOLD, color="#c0392b", lw=0.8, ls=":", label=f"{MCAR_AUROC_THRESHOLD}: flagged")
-    ax.set_ylim(0.3, 1.0)
-    ax.set_ylabel("CV AUROC of presence")
-    ax.set_title("Is missingness predictable from the observed values?")
-    ax.legend(fontsize=7, loc="upper left")
+    longest = max((len(r["name"]) for r in tested), default=1)
+    fig, ax = plt.subplots(figsize=(max(4.0, (0.8 + 0.06 * longest) * len(rows) + 1.5), 3.2))
+    values = np.array([r["auroc"] for r in tested])
+    bounds = np.array([r["interval"] for r in tested]).reshape(-1, 2)
+    ax.bar([r["name"] for r in tested], values, yerr=np.abs(np.vstack([values - bounds[:, 0], bounds[:, 1] - values])),
+           color=[FLAGGED_COLOUR if r["verdict"] == "not MCAR" else UNFLAGGED_COLOUR for r in tested], capsize=3)
+    ax.axhline(0.5, color=REFERENCE_COLOUR, lw=1, ls="--", label="0.5: no evidence against MCAR")
+    ax.set_ylim(min([0.3] + list(bounds[:, 0])) - 0.02, max([1.0] + list(bounds[:, 1])) + 0.02)
+    if len(tested) > 6 or longest > 6:  # long names side by side would collide
+        plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
+    ax.set_ylabel("CV AUROC of absence")
+    ax.set_title("Is missingness predictable from the observed values? (red: not MCAR)", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..data.multimodal import MultimodalData
+from ..report.text import fmt_estimate, fmt_percent, group_labels, text_table
+from .little import little_mcar
 from .mechanism import mechanism_evidence
-from .tables import co_missingness, effective_number_of_groups, group_table, modality_table
+from .tables import co_missingness, effective_number_of_groups, group_table, missingness_blocks, modality_table
 
 
 @dataclass
@@ -20,7 +22,9 @@ class Audit:
     effective_n_groups: float
     complete_share: float
     co_missingness: dict
+    blocks: list[dict]
     mechanism: list[dict] | None
+    little_mcar: dict | None
     head_coverage: float
     metadata: dict = field(default_factory=dict)
 
@@ -31,24 +35,51 @@ class Audit:
             "complete_share": self.complete_share, "head_coverage": self.head_coverage,
             "n_tail_groups": sum(g["tail"] for g in self.groups),
             "tail_share": sum(g["share"] for g in self.groups if g["tail"]),
-            "groups": self.groups, "co_missingness": self.co_missingness, "mechanism": self.mechanism,
+            "groups": self.groups, "co_missingness": self.co_missingness, "blocks": self.blocks,
+            "mechanism": self.mechanism, "little_mcar": self.little_mcar,
             "missingness_metadata": self.metadata.get("missingness"),
         }
 
     def summary_lines(self, max_groups: int = 20) -> list[str]:
         """A plain-text group table for the terminal."""
         lines = [f"{self.n_samples} samples, {len(self.modalities)} modalities, {self.n_groups} groups "
-                 f"(effective {self.effective_n_groups:.1f}), {self.complete_share:.1%} complete",
-                 f"{'group':<40} {'count':>7} {'share':>7} {'cum':>7}  tail"]
-        for g in self.groups[:max_groups]:
-            lines.append(f"{g['name'][:40]:<40} {g['count']:>7} {g['share']:>7.1%} {g['cumulative_share']:>7.1%}  {'yes' if g['tail'] else ''}")
+                 f"(effective {self.effective_n_groups:.1f}), {self.complete_share:.1%} complete"]
+        shown = self.groups[:max_groups]
+        labels, legend = group_labels([g["name"] for g in shown], [m["name"] for m in self.modalities])
+        lines += text_table([[labels[g["name"]], g["count"], fmt_percent(g["share"]), fmt_percent(g["cumulative_share"]),
+                              "yes" if g["tail"] else ""] for g in shown], ["group", "count", "share", "cum", "tail"], align="<>>><")
+        if legend:
+            lines.append(f"modalities: {legend}")
         if len(self.groups) > max_groups:
             lines.append(f"... {len(self.groups) - max_groups} more groups")
         return lines
 
+    def evidence_lines(self) -> list[str]:
+        """Blocks, the per-modality mechanism verdicts and Little's test, as plain text."""
+        lines = []
+        for block in self.blocks:
+            lines.append(f"block: {'+'.join(block['modalities'])} missing together in {block['count']} samples (phi >= {block['phi']:.2f})")
+        if self.mechanism:
+            lines.append("mechanism evidence (CV AUROC of predicting absence from other values, within presence patterns; "
+                         "0.5 under MCAR):")
+            table = [[row["name"], fmt_percent(row["missing_rate"]), row["n_missing"], fmt_estimate(row["auroc"], row["interval"]),
+                      row["verdict"]] for row in self.mechanism]
+            lines += [f"  {line}" for line in text_table(table, ["modality", "missing", "rows", "AUROC [95% CI]", "verdict"],
+                                                        align="<>>><")]
+        if self.little_mcar:
+            test = self.little_mcar
+            p_value = "-" if test["p_value"] is None else f"{test['p_value']:.3g}"
+            effect = "-" if test["effect_size"] is None else f"{test['effect_size']:.3f}"
+            lines.append(f"Little's MCAR test: chi2 {test['statistic']:.1f}, df {test['df']}, p {p_value}, effect size {effect}")
+        return lines
 
-def audit(data: MultimodalData, head_coverage: float = 0.8, mechanism: bool = True, seed: int = 0) -> Audit:
+
+def audit(data: MultimodalData, head_coverage: float = 0.8, mechanism: bool = True, seed: int = 0,
+          classifier: str = "logistic") -> Audit:
     """Audit the missingness of ``data``.
+
+    ``mechanism=False`` skips the mechanism models and Little's test; ``classifier`` ("logistic" or
+    "boosting") is the mechanism evidence's model.
 
     Examples
     --------
@@ -59,11 +90,14 @@ def audit(data: MultimodalData, head_coverage: float = 0.8, mechanism: bool = Tr
     63
     """
     groups = group_table(data, head_coverage)
+    blocks = missingness_blocks(data)
+    tested = mechanism and not data.observed.all()
     return Audit(
         n_samples=data.n_samples, modalities=modality_table(data), groups=groups, n_groups=len(groups),
         effective_n_groups=effective_number_of_groups(data.group_counts()),
-        complete_share=float(data.is_complete().mean()), co_missingness=co_missingness(data),
-        mechanism=mechanism_evidence(data, seed=seed) if mechanism else None, head_coverage=head_coverage,
+        complete_share=float(data.is_complete().mean()), co_missingness=co_missingness(data), blocks=blocks,
+        mechanism=mechanism_evidence(data, seed=seed, classifier=classifier, blocks=blocks) if mechanism else None,
+        little_mcar=little_mcar(data, seed=seed) if tested else None, head_coverage=head_coverage,
         metadata=data.metadata,
     )
 
@@ -84,12 +118,23 @@ def audit_html(data: MultimodalData, result: Audit, title: str = "missmodal audi
     page.heading("Modalities")
     page.table(result.modalities)
     page.figure(missingness_matrix_figure(data), "Missingness matrix")
+    page.heading("Blocks: modalities that go missing together")
+    if result.blocks:
+        page.table([{**b, "modalities": "+".join(b["modalities"])} for b in result.blocks])
+    else:
+        page.paragraph("No set of modalities goes missing together (phi of the missing indicators below 0.9).")
     if result.mechanism is not None:
         page.heading("Missingness mechanism evidence")
-        page.paragraph("Cross-validated AUROC of predicting each modality's presence from the other observed modalities "
-                       "and covariates: about 0.5 under MCAR, higher when missingness depends on what is observed.")
+        page.paragraph("Cross-validated AUROC of predicting each modality's absence from the values of the other modalities "
+                       "and the covariates, comparing only samples with the same presence pattern of the other modalities "
+                       "(co-missingness is allowed under MCAR): about 0.5 under MCAR, higher when missingness depends on "
+                       "what is observed. Modalities of one block are tested together. MNAR cannot be detected from the data.")
         page.figure(mechanism_figure(result.mechanism), "Mechanism evidence per modality")
-        page.table(result.mechanism)
+        page.table([{k: v for k, v in row.items() if k != "fold_aurocs"} for row in result.mechanism])
+    if result.little_mcar is not None:
+        page.heading("Little's MCAR test")
+        page.table([{k: v for k, v in result.little_mcar.items() if k not in ("variables", "note")}])
+        page.paragraph(result.little_mcar["note"])
     if data.metadata.get("missingness"):
         page.heading("Simulated missingness")
         page.code(str(data.metadata["missingness"]))

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from .._atomic import folder_lock
 from .config import BenchConfig, default_scenarios, load_config
 from .results import build_results, write_outputs
 from .runner import GridRun, plan, run_cell, run_grid
@@ -24,9 +25,10 @@ def run_bench(config: BenchConfig, out: str | Path = DEFAULT_OUT, jobs: int = 1,
               on_cell: Callable[[dict, bool], None] | None = None) -> dict[str, Any]:
     """Run (or resume) the grid of ``config`` under ``out`` and write results.json, results.md, report.html."""
     start = time.perf_counter()
-    run = run_grid(config, out, jobs=jobs, on_cell=on_cell)
-    results = build_results(config, run, command, time.perf_counter() - start)
-    write_outputs(out, config, run, results)
+    with folder_lock(out, "bench run"):
+        run = run_grid(config, out, jobs=jobs, on_cell=on_cell)
+        results = build_results(config, run, command, time.perf_counter() - start)
+        write_outputs(out, config, run, results)
     return results
 
 

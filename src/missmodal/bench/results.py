@@ -47,14 +47,45 @@ def build_results(config: BenchConfig, run: GridRun, command: str, seconds: floa
     return results
 
 
+def settings_run(run: GridRun) -> dict[str, list[str]]:
+    """Per dataset label, the scenarios that ran (``natural`` for a file with its own missingness), in run order."""
+    settings: dict[str, list[str]] = {}
+    for cell in run.cells:
+        scenarios = settings.setdefault(dataset_label(cell["spec"]["dataset"]), [])
+        if cell["spec"]["scenario"]["name"] not in scenarios:
+            scenarios.append(cell["spec"]["scenario"]["name"])
+    return settings
+
+
+def header_line(results: dict[str, Any], run: GridRun) -> str:
+    """What ran: each dataset with its scenarios, the seeds, and the cells."""
+    ran = "; ".join(f"{label} under {', '.join(scenarios)}" for label, scenarios in settings_run(run).items())
+    cells = results["cells"]
+    return (f"Ran {ran or 'nothing'}; seeds {', '.join(map(str, results['seeds']))}; {cells['total']} cells "
+            f"({cells['computed']} computed, {cells['cached']} from cache, {len(cells['failed'])} failed) in "
+            f"{results['seconds']:.0f} s.")
+
+
+def natural_note(label: str, results: dict[str, Any]) -> str:
+    """What a dataset without complete data can and cannot show, as its results do show it."""
+    rows = [r for r in results.get("models", {}).get("rows", []) if r["dataset"] == label]
+    complete = [r["allcomb_samples"]["mean"] for r in rows if r.get("allcomb_samples", {}).get("mean") is not None]
+    if complete:
+        all_combinations = (f"the all-combinations evaluation uses only the test samples that have every modality "
+                            f"(at least {min(complete):.0f} per seed), masked under every combination")
+    else:
+        all_combinations = "the all-combinations evaluation is not run (no test sample has every modality)"
+    return (f"{label} has natural missingness: there is no complete data to compare with, so the full-data (oracle) "
+            f"informativeness and the reconstruction error of imputers are not computed, and {all_combinations}.")
+
+
 def write_outputs(out: str | Path, config: BenchConfig, run: GridRun, results: dict[str, Any]) -> None:
     """Write ``results.json``, ``results.md`` and ``report.html`` under ``out`` (atomically)."""
     out = Path(out)
     write_json(out / "results.json", results)
-    lines = ["# missmodal bench results", "", f"Command: `{results['command']}`", "",
-             f"Seeds: {results['seeds']}; cells: {results['cells']['total']} ({results['cells']['computed']} computed, "
-             f"{results['cells']['cached']} from cache, {len(results['cells']['failed'])} failed); {results['seconds']:.0f} s.", "",
-             "## Key findings", ""]
+    notes = [natural_note(label, results) for label, has_oracle in results["oracle"].items() if not has_oracle]
+    lines = ["# missmodal bench results", "", f"Command: `{results['command']}`", "", header_line(results, run), ""]
+    lines += [f"> {note}" for note in notes] + ([""] if notes else []) + ["## Key findings", ""]
     lines += [f"- {line}" for section in config.sections for line in results["findings"][section]] + [""]
     for section in config.sections:
         lines += section_module(section).markdown(results[section])
@@ -62,14 +93,11 @@ def write_outputs(out: str | Path, config: BenchConfig, run: GridRun, results: d
         lines += ["## Failed cells", ""] + [f"- {f['section']}: {f['cell']}: {f['error']}" for f in results["cells"]["failed"]] + [""]
     write_text_atomic(out / "results.md", "\n".join(lines))
     page = HtmlReport("missmodal benchmark report")
-    page.paragraph(f"Datasets: {', '.join(dataset_label(d) for d in config.datasets)}; scenarios: "
-                   f"{', '.join(s['name'] for s in config.scenarios)}; seeds: {results['seeds']}.")
+    page.paragraph(header_line(results, run))
+    for note in notes:
+        page.paragraph(note, note=True)
     page.heading("Key findings")
     page.bullets([line for section in config.sections for line in results["findings"][section]])
-    for label, has_oracle in results["oracle"].items():
-        if not has_oracle:
-            page.paragraph(f"{label} has natural missingness: there is no complete data to compare with, so full-data "
-                           "(oracle) informativeness, reconstruction errors and all-combinations evaluation are skipped.", note=True)
     for section in config.sections:
         section_module(section).report(page, results[section], run.of_kind(section))
     if results["cells"]["failed"]:

@@ -1,6 +1,7 @@
 """Run a benchmark grid: plan the cells, reuse cached ones, run the rest (optionally in parallel).
 
-A failing cell is recorded with its error and the others go on.
+A failing cell is recorded with its error and the others go on. Only one run may write into an output
+folder at a time (:func:`missmodal._atomic.folder_lock`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .._atomic import folder_lock
 from .cache import CellCache
 from .config import NATURAL, BenchConfig
 from .scenarios import is_natural, prepare
@@ -31,9 +33,21 @@ def plan(config: BenchConfig) -> list[dict[str, Any]]:
     return specs
 
 
+def _seed_globals(spec: dict[str, Any]) -> None:
+    """Seed the global numpy and torch generators from the cell, so that a cell's result does not depend
+    on which cells the same process ran before it (a resumed run computes a different subset)."""
+    import numpy as np
+    import torch
+
+    seed = int(spec["seed"])
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
 def run_cell(spec: dict[str, Any]) -> dict[str, Any]:
     """Compute one cell: ``{"result": ...}`` or ``{"error": ...}``, with the seconds it took."""
     start = time.perf_counter()
+    _seed_globals(spec)
     try:
         prepared = prepare(spec["dataset"], spec["scenario"], spec["seed"])
         result = section_module(spec["kind"]).run(spec, prepared)
@@ -69,7 +83,11 @@ def run_grid(config: BenchConfig, out: str | Path, jobs: int = 1,
              on_cell: Callable[[dict[str, Any], bool], None] | None = None,
              compute: Callable[[dict[str, Any]], dict[str, Any]] = run_cell) -> GridRun:
     """Run every cell of ``config`` not yet cached under ``out``; ``on_cell(cell, from_cache)`` reports progress."""
-    cache = CellCache(out)
+    with folder_lock(out, "bench run"):
+        return _run_grid(config, CellCache(out), jobs, on_cell, compute)
+
+
+def _run_grid(config: BenchConfig, cache: CellCache, jobs: int, on_cell, compute) -> GridRun:
     run = GridRun()
     pending = []
     specs = plan(config)
@@ -84,8 +102,7 @@ def run_grid(config: BenchConfig, out: str | Path, jobs: int = 1,
             pending.append(spec)
 
     def record(spec: dict[str, Any], outcome: dict[str, Any]) -> None:
-        cell = {"spec": spec, **outcome}
-        cache.put(spec, outcome)
+        cell = cache.put(spec, outcome)  # as stored, so that a resumed run sees the same values
         run.cells.append(cell)
         run.computed += 1
         if on_cell:
@@ -103,3 +120,20 @@ def run_grid(config: BenchConfig, out: str | Path, jobs: int = 1,
     position = {cache.path(s).name: i for i, s in enumerate(specs)}
     run.cells.sort(key=lambda c: position[cache.path(c["spec"]).name])
     return run
+
+
+# Fields that measure time or record how a run went rather than what it found: the only ones in which a
+# resumed run's results.json may differ from an uninterrupted run's (see docs/guarantees.md).
+TIMING_FIELDS = ("seconds", "train_seconds", "fit_transform_seconds", "timings_s")
+BOOKKEEPING_FIELDS = (("command",), ("cells", "computed"), ("cells", "cached"))
+
+
+def without_timings(value: Any, path: tuple[str, ...] = ()) -> Any:
+    """``value`` (a results.json payload) without :data:`TIMING_FIELDS` at any depth and without the
+    :data:`BOOKKEEPING_FIELDS`: equal for a resumed and an uninterrupted run of the same grid."""
+    if isinstance(value, dict):
+        return {k: without_timings(v, path + (k,)) for k, v in value.items()
+                if k not in TIMING_FIELDS and path + (k,) not in BOOKKEEPING_FIELDS}
+    if isinstance(value, list):
+        return [without_timings(v, path) for v in value]
+    return value

@@ -10,7 +10,7 @@ from .. import __version__
 from ._common import MissmodalGroup
 
 # Sub-command modules; each defines a click command named ``command``.
-COMMAND_MODULES = ["datasets", "convert", "simulate", "audit", "informativeness", "impute", "bench", "train", "evaluate", "predict"]
+COMMAND_MODULES = ["datasets", "convert", "simulate", "audit", "informativeness", "impute", "bench", "train", "evaluate", "predict", "encode"]
 
 
 @click.group(cls=MissmodalGroup, context_settings={"help_option_names": ["-h", "--help"]})

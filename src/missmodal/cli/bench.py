@@ -7,37 +7,24 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from ._common import console, schema_options, status
 
 
-def _stat(stat: dict | None) -> str:
-    return "–" if not stat or stat.get("mean") is None else f"{stat['mean']:.3f}"
+def summary_lines(results: dict) -> list[str]:
+    """The imputer and model comparisons (mean ± sd over seeds) as aligned text tables, then the key
+    findings, one line each (never wrapped at a fixed width)."""
+    from ..bench.sections import section_module
+    from ..report.text import text_table
 
-
-def _summary_tables(results: dict) -> list[Table]:
-    """The imputer and model comparisons as rich tables (mean over seeds)."""
-    tables = []
-    rows = results.get("imputation", {}).get("rows", [])
-    if rows:
-        table = Table(title="Imputers (downstream logistic regression)")
-        for column in ("dataset/scenario", "imputer", "F1-micro", "error (σ)"):
-            table.add_column(column, justify="left" if column in ("dataset/scenario", "imputer") else "right")
-        for r in rows:
-            table.add_row(f"{r['dataset']}/{r['scenario']}", r["method"], _stat(r["f1_micro"]), _stat(r["reconstruction_error"]))
-        tables.append(table)
-    rows = results.get("models", {}).get("rows", [])
-    if rows:
-        table = Table(title="Models (accuracy; all-comb. = complete test samples under every combination)")
-        for column in ("dataset/scenario", "model+loss", "overall", "head", "tail", "worst", "all-comb.", "all-comb. worst"):
-            table.add_column(column, justify="left" if column in ("dataset/scenario", "model+loss") else "right")
-        for r in rows:
-            table.add_row(f"{r['dataset']}/{r['scenario']}", r["method"], *(_stat(r[k]) for k in (
-                "accuracy", "head_accuracy", "tail_accuracy", "worst_group_accuracy", "allcomb_accuracy", "allcomb_worst_group_accuracy")))
-        tables.append(table)
-    return tables
+    lines = []
+    for section, title in (("imputation", "Imputers (downstream logistic regression)"),
+                           ("models", "Models (all-comb. = complete test samples under every combination)")):
+        if results.get(section, {}).get("rows"):
+            for setting, header, cells in section_module(section).table_rows(results[section]):
+                lines += ["", f"{title}: {setting}"] + text_table(cells, header)
+    lines += ["", "Key findings:"] + [f"- {line}" for lines_ in results["findings"].values() for line in lines_]
+    return lines
 
 
 def _user_dataset(data: str, data_options, out: str) -> dict:
@@ -47,11 +34,11 @@ def _user_dataset(data: str, data_options, out: str) -> dict:
 
     if data_options.table_schema() is None and not is_flat_table(data):
         return {"path": data, "target": data_options.target}
-    converted = Path(out) / "data.parquet"
+    converted = Path(out) / f"{Path(data).stem}.parquet"
     converted.parent.mkdir(parents=True, exist_ok=True)
     write_data(load_data_argument(data, data_options), converted)
     status(f"converted {data} to {converted}")
-    return {"path": str(converted), "target": None}
+    return {"path": str(converted), "target": None, "name": Path(data).name}
 
 
 @click.command("bench")
@@ -69,6 +56,7 @@ def command(data, data_options, config_path, out, jobs, seeds) -> None:
     long-tailed missingness. With DATA: that dataset (a user's file keeps its natural missingness).
     Finished cells are cached under --out, so an interrupted or extended run resumes.
     """
+    from .._paths import guard_outputs
     from ..bench import BenchConfig, load_config, run_bench
     from ..errors import MissmodalError
 
@@ -82,6 +70,9 @@ def command(data, data_options, config_path, out, jobs, seeds) -> None:
             raise MissmodalError(f"--seeds must be comma-separated integers, got {seeds!r}") from None
     if jobs < 1:
         raise MissmodalError(f"--jobs must be >= 1, got {jobs}")
+    dataset_files = [d["path"] for d in config.datasets if isinstance(d, dict) and "path" in d]
+    guard_outputs(folders={"--out": (out, ["results.json", "results.md", "report.html", "cells/"])},
+                  inputs=[config_path, *dataset_files])
     from ..bench import plan
 
     total = len(plan(config))
@@ -92,16 +83,12 @@ def command(data, data_options, config_path, out, jobs, seeds) -> None:
         spec = cell["spec"]
         what = " ".join(str(x) for x in (spec["kind"], spec["scenario"]["name"], spec.get("method", ""), f"seed {spec['seed']}"))
         outcome = "cached" if from_cache else ("FAILED: " + cell["error"] if "error" in cell else f"{cell['seconds']:.1f} s")
-        console.print(f"[{done['n']}/{total}] {what}: {outcome}")
+        console.print(f"[{done['n']}/{total}] {what}: {outcome}", markup=False, highlight=False, soft_wrap=True)
 
     status(f"missmodal bench: {total} cells -> {out}")
     results = run_bench(config, out, jobs=jobs, command=shlex.join(["missmodal", *sys.argv[1:]]), on_cell=on_cell)
-    output = Console(width=max(120, Console().width))
-    for table in _summary_tables(results):
-        output.print(table)
-    output.print("Key findings:")
-    for line in (line for lines in results["findings"].values() for line in lines):
-        output.print(f"- {line}", highlight=False)
+    for line in summary_lines(results):
+        click.echo(line)
     click.echo(f"wrote {out}/results.json, {out}/results.md, {out}/report.html "
                f"({results['cells']['computed']} cells computed, {results['cells']['cached']} cached, "
                f"{len(results['cells']['failed'])} failed)")

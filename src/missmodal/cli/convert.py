@@ -19,10 +19,12 @@ def command(data, data_options, layout, output) -> None:
     """
     from pathlib import Path
 
+    from .._paths import guard_outputs
     from ..data import write_data
     from ..data.io import PARQUET_SUFFIXES, check_output_suffix
 
     check_output_suffix(Path(output), PARQUET_SUFFIXES + (".npz",))
+    guard_outputs({"--output": output}, inputs=[data, data_options.schema_path])
     dataset = load_data_argument(data, data_options)
     write_data(dataset, output, layout=layout)
     partial = dataset.metadata.get("schema_report", {}).get("partial_rows", {})

@@ -2,12 +2,12 @@
 
 import click
 
-from ._common import load_data_argument, status, write_json, schema_options
+from ..report.text import fmt_number, group_labels, text_table
+from ._common import load_data_argument, schema_options, status, write_json
 
 
 def _value(metrics: dict | None, key: str) -> str:
-    value = None if metrics is None else metrics.get(key)
-    return "–" if value is None else f"{value:.4f}"
+    return fmt_number(None if metrics is None else metrics.get(key), 4)
 
 
 def metric_columns(task: str) -> list[str]:
@@ -32,31 +32,32 @@ def weak_group_warning(weak: list[str], min_group_size: int) -> str | None:
 
 
 def report_lines(report: dict) -> list[str]:
-    """The evaluation as a text table: summary rows, then one row per group."""
+    """The evaluation as text tables aligned to their longest name: summary rows, then one row per group
+    (long group names abbreviated by unique modality prefixes, with a legend)."""
     keys = metric_columns(report["task"])
-    header = " ".join(f"{k:>9}" for k in keys)
-    lines = [f"{'':<22} {'count':>7} {header}"]
-    for label in ("overall", "head", "tail", "complete", "incomplete"):
-        metrics = report[label]
-        lines.append(f"{label:<22} {metrics.get('count', 0):>7} " + " ".join(f"{_value(metrics, k):>9}" for k in keys))
+    key = keys[0]
+    lines = text_table([[label, report[label].get("count", 0), *(_value(report[label], k) for k in keys)]
+                        for label in ("overall", "head", "tail", "complete", "incomplete")], ["", "count", *keys])
     overall = report["overall"]
     if overall.get("accuracy_at_threshold") is not None:
         lines.append(f"accuracy at the validation threshold {overall['threshold']:.3f}: {overall['accuracy_at_threshold']:.4f}")
     if overall.get("reference_accuracy") is not None:
         lines.append(f"majority-class reference: accuracy {overall['reference_accuracy']:.4f}, Brier {overall['reference_brier']:.4f}")
     worst = report["worst_group"]
-    key = keys[0]
     if worst:
         lines.append(f"worst group: {worst['name']} ({worst['count']} samples, {key} {_value(worst, key)})")
     else:
         lines.append(f"worst group: none with at least {report['min_group_size']} samples")
     if report.get("unseen_groups"):
         lines.append(f"{len(report['unseen_groups'])} group(s) not seen in training (fallback predictions)")
-    lines.append(f"{'group':<28} {'count':>7} {'train':>6} {'part':>5} {'seen':>5} {header}")
-    for group in report["groups"]:
-        train = "–" if group.get("train_count") is None else str(group["train_count"])
-        lines.append(f"{group['name']:<28} {group['count']:>7} {train:>6} {'head' if group['head'] else 'tail':>5} "
-                     f"{'yes' if group['seen_in_training'] else 'NO':>5} " + " ".join(f"{_value(group, k):>9}" for k in keys))
+    modalities = list(dict.fromkeys(m for group in report["groups"] for m in group["modalities"]))
+    labels, legend = group_labels([group["name"] for group in report["groups"]], modalities)
+    lines += text_table([[labels[group["name"]], group["count"], "–" if group.get("train_count") is None else group["train_count"],
+                          "head" if group["head"] else "tail", "yes" if group["seen_in_training"] else "NO",
+                          *(_value(group, k) for k in keys)]
+                         for group in report["groups"]], ["group", "count", "train", "part", "seen", *keys])
+    if legend:
+        lines.append(f"modalities: {legend}")
     return lines
 
 
@@ -64,14 +65,21 @@ def report_lines(report: dict) -> list[str]:
 @click.argument("model_dir", type=click.Path(exists=True))
 @click.argument("data")
 @click.option("--all-combinations", is_flag=True, help="Evaluate the complete samples under every non-empty combination of modalities.")
+@click.option("--max-combinations", type=int, default=1024, show_default=True,
+              help="With --all-combinations: evaluate at most this many combinations (a seeded sample beyond it).")
+@click.option("--combination-seed", type=int, default=0, show_default=True, help="Seed of that sample.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the evaluation as JSON.")
 @click.option("--min-group-size", type=int, default=10, show_default=True,
               help="Smallest group eligible as worst group; groups with fewer training samples are flagged.")
 @schema_options
-def command(model_dir, data, all_combinations, json_path, min_group_size, data_options) -> None:
+def command(model_dir, data, all_combinations, max_combinations, combination_seed, json_path, min_group_size,
+            data_options) -> None:
     """Print overall, head, tail, worst-group and per-group metrics of the model in MODEL_DIR on DATA."""
+    from .._paths import guard_outputs
     from ..models import load_model
     from ..train import evaluate_model
+
+    guard_outputs({"--json": json_path}, inputs=[data, data_options.schema_path], read_folders=[model_dir])
 
     model = load_model(model_dir)
     dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"),
@@ -81,7 +89,13 @@ def command(model_dir, data, all_combinations, json_path, min_group_size, data_o
 
         raise MissmodalError(f"{data}: no target column to evaluate against (give --target, or use predict)")
     status(f"evaluating {model.name} on {data}" + (" under all combinations" if all_combinations else ""))
-    report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size)
+    report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size,
+                            max_combinations=max_combinations, combination_seed=combination_seed)
+    if report.get("combinations"):
+        info = report["combinations"]
+        click.echo(f"all combinations: {info['evaluated']} of {info['total']} evaluated"
+                   + (f" (a seeded sample, --combination-seed {info['seed']}; raise --max-combinations for more)"
+                      if info["sampled"] else ""))
     for line in report_lines(report):
         click.echo(line)
     warning = weak_group_warning(report["weak_groups"], min_group_size)

@@ -33,6 +33,7 @@ def command(data, method, n_clusters, assignment, seed, batch_size, data_options
     imputation stream over the file in row batches (memory bounded by --batch-size); other methods load
     DATA into memory.
     """
+    from .._paths import guard_outputs
     from ..data import iter_batches
     from ..data.schema import describe_roles
     from ..data.io import PARQUET_SUFFIXES, check_output_suffix
@@ -43,6 +44,7 @@ def command(data, method, n_clusters, assignment, seed, batch_size, data_options
     if batch_size < 1:
         raise MissmodalError(f"--batch-size must be >= 1, got {batch_size}")
     check_output_suffix(Path(output), PARQUET_SUFFIXES)
+    guard_outputs({"--output": output}, inputs=[data, data_options.schema_path])
     if threads is not None:
         if threads < 1:
             raise MissmodalError(f"--threads must be >= 1, got {threads}")
@@ -68,8 +70,9 @@ def command(data, method, n_clusters, assignment, seed, batch_size, data_options
         read = data_options.read_options()
         read.pop("task", None)
         first = next(iter_batches(path, batch_size, **read), None)  # roles (e.g. --target) checked before the long fit
-        if first is not None:
-            console.print(describe_roles(first), style="dim", markup=False, highlight=False, soft_wrap=True)
+        if first is None:
+            raise MissmodalError(f"{data}: no rows (no samples to read)")
+        console.print(describe_roles(first), style="dim", markup=False, highlight=False, soft_wrap=True)
         status(f"fitting {method} on {data} in batches of {batch_size} rows")
         imputer.fit_parquet(path, batch_size=batch_size, spill_dir=spill_dir)
         batches = iter_batches(path, batch_size, **read)

@@ -23,16 +23,22 @@ def command(model_dir, data, output, min_group_size, data_options) -> None:
     import pandas as pd
 
     from .._atomic import atomic_path
+    from .._paths import guard_outputs
     from ..errors import MissmodalError
     from ..evaluate.metrics import predicted_labels
     from ..models import load_model
 
     if not output.endswith((".csv", ".parquet")):
         raise MissmodalError(f"--output {output}: use a .csv or .parquet file name")
+    guard_outputs({"--output": output}, inputs=[data, data_options.schema_path], read_folders=[model_dir])
     model = load_model(model_dir)
     dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"),
                                  require_target=False, require_all_observed=False)
     scores = model.scores(dataset)
+    ids, counts = np.unique(np.asarray(dataset.ids).astype(str), return_counts=True)
+    if (counts > 1).any():
+        status(f"warning: {int((counts > 1).sum())} id(s) occur more than once in {data} (first: {ids[counts > 1][0]!r}); "
+               "output rows follow DATA's rows, so match them by position, not by id")
     columns = {"id": dataset.ids, "group": dataset.group_names(), "seen_in_training": model.seen_in_training(dataset),
                "train_count": model.train_counts_of(dataset)}
     if model.task == "regression":

@@ -18,7 +18,10 @@ from ._common import load_data_argument, status, schema_options
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .parquet (or .npz).")
 def command(data, mechanism, rate, exponent, always_observed, driver, seed, data_options, layout, output) -> None:
     """Simulate missing modalities in DATA and write the result (rows in DATA's order, with its ids)."""
+    from .._paths import guard_outputs
     from ..data import simulate_missingness, write_data
+
+    guard_outputs({"--output": output}, inputs=[data, data_options.schema_path])
 
     dataset = load_data_argument(data, data_options)
     if mechanism == "zipf":

@@ -1,6 +1,7 @@
 """`missmodal train`: fit a missing-aware fusion model, a tabular baseline or the `auto` ensemble on DATA
 (fusion models also under `torchrun` for DDP)."""
 
+import contextlib
 import json
 
 import click
@@ -18,6 +19,10 @@ def auto_lines(info: dict) -> list[str]:
     if auto["skipped_by_time_budget"]:
         lines.append(f"  not fitted (time budget {auto['time_budget']} s spent): {', '.join(auto['skipped_by_time_budget'])}")
     return lines
+
+
+# Files a run writes into its folder (an input at one of these paths is refused before training).
+RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
 
 
 @click.command("train")
@@ -66,8 +71,11 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     """Train a model on DATA, select it on a held-out validation split, and save it to OUTPUT."""
     from pathlib import Path
 
+    from .._atomic import folder_lock
+    from .._paths import guard_outputs
     from ..errors import MissmodalError
     from ..models import ENSEMBLE, MODELS, TABULAR
+    from ..data.task_inference import task_lines
     from ..train import LOSSES, fit_model, setup_distributed
 
     if model_name not in TABULAR and model_name != ENSEMBLE:
@@ -75,6 +83,7 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     LOSSES.get(loss)
     if patience < 0:
         raise MissmodalError(f"--patience must be >= 0 (0: never stop early), got {patience}")
+    guard_outputs(folders={"--output": (output, RUN_FILES)}, inputs=[data, data_options.schema_path])
     context = setup_distributed()
     if context.active and (model_name in TABULAR or model_name == ENSEMBLE):
         raise MissmodalError(f"--model {model_name} runs in one process; start it without torchrun")
@@ -86,7 +95,15 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     if context.is_main:
         status(f"training {model_name}{f' with {loss}' if model_name not in TABULAR else ''} on {data}: {dataset.n_samples} "
                f"samples, {len(dataset.group_counts())} groups, {context.world_size} process(es)")
-    with progress("epochs", total=epochs if network else None) as advance:
+    for line in task_lines(dataset):
+        if context.is_main:
+            status(line)
+    if resume and not (Path(output) / "checkpoint.pt").is_file():
+        resume = False
+        if context.is_main:
+            status(f"--resume: no checkpoint in {output}; training starts from scratch")
+    lock = folder_lock(output, "train run") if context.is_main else contextlib.nullcontext()
+    with lock, progress("epochs", total=epochs if network else None) as advance:
         def report(record: dict) -> None:
             advance()
             if context.is_main:
@@ -103,12 +120,13 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
                            weight_decay=weight_decay, diagnostics=diagnostics, diagnostics_every=diagnostics_every,
                            min_group_size=min_group_size, pool_rare_groups=pool_rare_groups,
                            superset_augmentation=superset_augmentation, calibrate=calibrate)
+        if context.is_main:
+            if dataset.metadata.get("schema"):
+                fitted.info["data_schema"] = dataset.metadata["schema"]  # evaluate/predict read flat tables the same way
+            fitted.save(output)
+            write_json(Path(output) / "history.json", {"data": data, "info": fitted.info, "epochs": fitted.history})
     if not context.is_main:
         return
-    if dataset.metadata.get("schema"):
-        fitted.info["data_schema"] = dataset.metadata["schema"]  # evaluate/predict read flat tables the same way
-    fitted.save(output)
-    write_json(Path(output) / "history.json", {"data": data, "info": fitted.info, "epochs": fitted.history})
     summary = {"model": model_name, "loss": loss if model_name not in TABULAR else None}
     if network:
         click.echo(f"model saved to {output} (selected epoch {fitted.info['best_epoch']}, "

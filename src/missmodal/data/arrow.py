@@ -6,7 +6,8 @@ Layout, one row per sample:
 - the target column (``target`` by default): int classes, float values, or a list of 0/1 for multi-label;
 - one column per modality named after it, a (fixed-size) list of float32, null when the modality is absent;
   or the *column-block* layout: columns ``<modality>__<j>``, j = 0..d-1, all null/NaN when absent;
-- every other numeric column is a covariate (always observed).
+- numeric covariate columns (always observed), named by the reader's ``covariates`` or recorded by missmodal;
+  any other scalar column must be ignored explicitly (roles are never guessed).
 
 Missmodal writes its roles (modality order, target, covariates, task, provenance) as JSON in the schema
 metadata under the key ``missmodal``; files without it are understood from their column types and names.
@@ -23,7 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import DataFormatError
-from .multimodal import MultimodalData
+from .limits import check_magnitude
+from .multimodal import TASKS, MultimodalData
 
 METADATA_KEY = b"missmodal"
 FIELD_MASK_SUFFIX = "__fields"  # fixed-size list<bool> column of a partly observable modality
@@ -35,25 +37,70 @@ def _is_list(type_: pa.DataType) -> bool:
     return pa.types.is_list(type_) or pa.types.is_large_list(type_) or pa.types.is_fixed_size_list(type_)
 
 
-def stored_roles(schema: pa.Schema) -> dict[str, Any]:
-    """The roles missmodal recorded in a schema's metadata (empty when the file was written elsewhere)."""
+# Keys of the missmodal footer metadata and the JSON types each must have (None is allowed for all).
+_STORED_TYPES = {"modalities": list, "target": str, "covariates": list, "task": str, "classes": list,
+                 "metadata": dict, "layout": str, "field_masks": list}
+
+
+def stored_roles(schema: pa.Schema, source: str = "data") -> dict[str, Any]:
+    """The roles missmodal recorded in a schema's metadata (empty when the file was written elsewhere).
+
+    Damaged metadata (not JSON, not an object, values of the wrong type) is a one-line error naming the file.
+    """
     raw = (schema.metadata or {}).get(METADATA_KEY)
-    return json.loads(raw) if raw else {}
+    if not raw:
+        return {}
+    where = f"{source}: missmodal metadata in the Parquet footer"
+    try:
+        stored = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise DataFormatError(f"{where} is not valid JSON ({str(error).splitlines()[0]})") from None
+    if not isinstance(stored, dict):
+        raise DataFormatError(f"{where} must be a JSON object, got {type(stored).__name__}")
+    for key, kind in _STORED_TYPES.items():
+        value = stored.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise DataFormatError(f"{where}: {key!r} must be a {kind.__name__}, got {type(value).__name__}")
+        if kind is list and value is not None and key != "classes" and not all(isinstance(v, str) for v in value):
+            raise DataFormatError(f"{where}: {key!r} must be a list of column names")
+    if stored.get("task") is not None and stored["task"] not in TASKS:
+        raise DataFormatError(f"{where}: unknown task {stored['task']!r}; tasks: {list(TASKS)}")
+    return stored
+
+
+def _check_list_values(field: pa.Field, source: str) -> None:
+    """A modality (or multi-label target) column must be a list of numbers, not of strings or of lists."""
+    value_type = field.type.value_type
+    if not (pa.types.is_floating(value_type) or pa.types.is_integer(value_type) or pa.types.is_boolean(value_type)
+            or pa.types.is_null(value_type)):
+        raise DataFormatError(f"{source}, column {field.name!r}: list of {value_type}, expected a list of numbers "
+                              "(one embedding per row)")
 
 
 def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_column: str | None = "id",
                 modalities: list[str] | None = None, covariates: list[str] | None = None,
-                ignore: list[str] | None = None) -> dict[str, Any]:
+                ignore: list[str] | None = None, require_target: bool = True) -> dict[str, Any]:
     """Decide which columns are the id, the target, modalities (list or block layout) and covariates.
+
+    With ``require_target=False`` (prediction) a recorded target column that the file lacks is allowed.
 
     Modalities are list columns and ``<m>__<j>`` blocks. A scalar column is a covariate only when it is
     named (``covariates``) or recorded as one by missmodal; any other scalar column must be ignored
     explicitly (``ignore``), else the read fails naming it: roles are never guessed.
     """
-    stored = stored_roles(schema)
+    stored = stored_roles(schema, source)
     names = schema.names
+    duplicated = next((c for c in names if names.count(c) > 1), None)
+    if duplicated is not None:
+        raise DataFormatError(f"{source}, column {duplicated!r}: appears {names.count(duplicated)} times; column names "
+                              "must be unique")
+    if target is None and stored.get("target") is not None and stored["target"] not in names and require_target:
+        raise DataFormatError(f"{source}: the missmodal metadata names target column {stored['target']!r}, which is "
+                              f"absent; columns: {names[:20]} (give --target)")
     if target is None:
         target = stored.get("target") or next((t for t in DEFAULT_TARGET_NAMES if t in names), None)
+        if target not in names:
+            target = None  # a file without its target column (new samples to predict)
     elif target not in names:
         raise DataFormatError(f"{source}: target column {target!r} not found; columns: {names[:20]}")
     if id_column is not None and id_column not in names:
@@ -72,6 +119,7 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
             continue
         match = BLOCK_COLUMN.match(field.name)
         if _is_list(field.type):
+            _check_list_values(field, source)
             list_columns.append(field.name)
         elif match and (pa.types.is_floating(field.type) or pa.types.is_integer(field.type) or pa.types.is_null(field.type)):
             blocks.setdefault(match["modality"], []).append((int(match["index"]), field.name))
@@ -93,7 +141,10 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
     if missing:
         raise DataFormatError(f"{source}: modality column {missing[0]!r} not found; modality columns: {found}")
     if covariates is None:
-        covariates = [c for c in stored.get("covariates", scalar_columns) if c in scalar_columns]
+        covariates = list(stored.get("covariates", []))
+        absent = [c for c in covariates if c not in names]
+        if absent:
+            raise DataFormatError(f"{source}: covariate column {absent[0]!r} recorded in the file's roles is missing")
     for c in covariates:
         if c not in scalar_columns:
             raise DataFormatError(f"{source}: covariate column {c!r} not found or not numeric")
@@ -123,7 +174,7 @@ def _list_column_to_array(column: pa.ChunkedArray | pa.Array, name: str, source:
         lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
         lengths = np.asarray(lengths, dtype=float)
         present = lengths[observed]
-        width = dim if dim is not None else (int(present[0]) if present.size else 0)
+        width = dim if dim is not None else common_length(present)
         ragged = observed & (lengths != width)
         if ragged.any():
             row = int(np.flatnonzero(ragged)[0])
@@ -132,6 +183,10 @@ def _list_column_to_array(column: pa.ChunkedArray | pa.Array, name: str, source:
     if dim is not None and observed.any() and width != dim:
         raise DataFormatError(f"{source}, column {name!r}: embedding length {width}, expected {dim}")
     width = dim if dim is not None else width
+    if width == 0 and observed.any():
+        row = int(np.flatnonzero(observed)[0])
+        raise DataFormatError(f"{source}, column {name!r}, row {row_offset + row}: empty embedding (a list of length 0); "
+                              "store an absent modality as null")
     values = np.full((n, width), np.nan, dtype=np.float32)
     if observed.any():
         flat = pc.list_flatten(column.filter(pa.array(observed)))
@@ -142,7 +197,17 @@ def _list_column_to_array(column: pa.ChunkedArray | pa.Array, name: str, source:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataFormatError(f"{source}, column {name!r}, row {row_offset + row}: NaN or inf inside an observed embedding")
+    check_magnitude(values, observed, source, name, row_offset)
     return values, observed
+
+
+def common_length(lengths: np.ndarray) -> int:
+    """The most frequent list length (the smallest on ties; 0 when there is none), so that a ragged row is
+    blamed even when it is the first one."""
+    if not lengths.size:
+        return 0
+    values, counts = np.unique(lengths.astype(np.int64), return_counts=True)
+    return int(values[np.argmax(counts)])
 
 
 def _block_to_array(table: pa.Table, columns: list[str], modality: str, source: str, row_offset: int):
@@ -193,6 +258,7 @@ def _target_from_column(column: pa.ChunkedArray, name: str, source: str, row_off
                 row = int(np.flatnonzero(values != np.round(values))[0])
                 raise DataFormatError(f"{source}, column {name!r}, row {row_offset + row}: class target {values[row]} is not an integer")
             return values.astype(np.int64), task, None
+        check_magnitude(values, None, source, name, row_offset)
         return values, task or "regression", None
     raise DataFormatError(f"{source}, column {name!r}: target of unsupported type {type_} "
                           "(expected int/bool/string classes, float values or a list of 0/1)")
@@ -211,6 +277,8 @@ def table_to_data(table: pa.Table, roles: dict[str, Any], source: str, row_offse
                 raise DataFormatError(f"{source}, column {name!r}: modality is never observed{where} (its width is unknown)")
         else:
             values, observed = _block_to_array(table, roles["block_columns"][name], name, source, row_offset)
+        if name not in roles["list_columns"]:
+            check_magnitude(values, observed, source, name, row_offset)
         modalities[name] = values
         observed_columns.append(observed)
     observed = np.column_stack(observed_columns) if observed_columns else np.zeros((table.num_rows, 0), bool)
@@ -231,6 +299,8 @@ def table_to_data(table: pa.Table, roles: dict[str, Any], source: str, row_offse
             row, col = map(int, np.argwhere(bad)[0])
             raise DataFormatError(f"{source}, column {roles['covariates'][col]!r}, row {row_offset + row}: "
                                   "covariate is missing or not finite (covariates must always be observed)")
+        for j, column in enumerate(roles["covariates"]):
+            check_magnitude(covariates[:, j], None, source, column, row_offset)
     ids = table.column(roles["id"]).to_numpy(zero_copy_only=False) if roles["id"] else np.arange(row_offset, row_offset + table.num_rows)
     field_observed = {}
     for name, column in roles.get("field_masks", {}).items():

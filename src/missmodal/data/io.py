@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 
 from .._atomic import atomic_path
 from ..errors import DataFormatError, MissmodalError
-from .arrow import _jsonable, data_to_table, infer_roles, table_to_data
+from .arrow import _jsonable, common_length, data_to_table, infer_roles, table_to_data
+from .limits import check_magnitude
 from .multimodal import MultimodalData
 
 NPZ_MODALITY_PREFIX = "modality:"
@@ -39,7 +40,7 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
 def read_data(path: str | os.PathLike, target: str | None = None, id_column: str | None = "id",
               modalities: list[str] | None = None, covariates: list[str] | None = None,
               task: str | None = None, ignore: list[str] | None = None,
-              require_all_observed: bool = True) -> MultimodalData:
+              require_all_observed: bool = True, require_target: bool = True) -> MultimodalData:
     """Read a Parquet or ``.npz`` file into memory, validating every value.
 
     Parameters
@@ -53,17 +54,19 @@ def read_data(path: str | os.PathLike, target: str | None = None, id_column: str
     ignore : scalar columns to leave out (any other unnamed scalar column is an error).
     require_all_observed : each modality must be observed in some row (training); False for prediction,
         where a batch of one patient may lack a modality.
+    require_target : False for prediction: the target column recorded in the file's roles may be absent.
     """
     path = Path(path)
     if path.suffix == ".npz":
         return read_npz(path)
     parquet = _open_parquet(path)
-    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates, ignore)
+    roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates, ignore,
+                        require_target=require_target)
     if task:
         roles["task"] = task
     try:
         table = parquet.read(columns=_columns(roles))
-    except pa.ArrowException as error:
+    except (pa.ArrowException, OSError) as error:  # corrupt pages raise OSError ("Corrupt snappy ...")
         raise DataFormatError(f"{path}: unreadable Parquet data ({str(error).splitlines()[0]})") from None
     roles["dims"] = parquet_dims(parquet.schema_arrow, roles) if not require_all_observed else roles.get("dims", {})
     data = table_to_data(table, roles, str(path))
@@ -89,12 +92,25 @@ def iter_batches(path: str | os.PathLike, batch_size: int = 65536, target: str |
     roles = infer_roles(parquet.schema_arrow, str(path), target, id_column, modalities, covariates, ignore)
     roles["dims"] = parquet_dims(parquet.schema_arrow, roles)
     variable = [name for name in roles["modalities"] if name not in roles["dims"]]
-    roles["dims"].update(first_observed_widths(parquet, variable))
+    roles["dims"].update(first_observed_widths(parquet, variable, path))
     offset = 0
-    for batch in parquet.iter_batches(batch_size=batch_size, columns=_columns(roles)):
+    for batch in read_batches(parquet, path, batch_size=batch_size, columns=_columns(roles)):
         table = pa.Table.from_batches([batch])
         yield table_to_data(table, roles, str(path), row_offset=offset)
         offset += table.num_rows
+
+
+def read_batches(parquet: pq.ParquetFile, path: Path, **options) -> Iterator[pa.RecordBatch]:
+    """``parquet.iter_batches(**options)`` whose read errors (corrupt pages) name the file."""
+    batches = parquet.iter_batches(**options)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as error:
+            raise DataFormatError(f"{path}: unreadable Parquet data ({str(error).splitlines()[0]})") from None
+        yield batch
 
 
 def parquet_dims(schema: pa.Schema, roles: dict) -> dict[str, int]:
@@ -108,8 +124,9 @@ def parquet_dims(schema: pa.Schema, roles: dict) -> dict[str, int]:
     return dims
 
 
-def first_observed_widths(parquet: pq.ParquetFile, names: list[str]) -> dict[str, int]:
-    """Width of each variable-length list modality: the length of its first observed embedding.
+def first_observed_widths(parquet: pq.ParquetFile, names: list[str], path: str | os.PathLike = "data") -> dict[str, int]:
+    """Width of each variable-length list modality: the most common length in the first batch that
+    observes it (so that an odd first row is blamed, not the rows after it).
 
     One pass over just these columns, stopping once every width is known, so that a batch in which a
     modality happens to be absent still gets its width, and later batches are checked against it.
@@ -117,12 +134,12 @@ def first_observed_widths(parquet: pq.ParquetFile, names: list[str]) -> dict[str
     widths: dict[str, int] = {}
     if not names:
         return widths
-    for batch in parquet.iter_batches(batch_size=65536, columns=names):
+    for batch in read_batches(parquet, Path(path), batch_size=65536, columns=names):
         for name in names:
             if name not in widths:
                 lengths = pc.drop_null(pc.list_value_length(batch.column(name)))
                 if len(lengths):
-                    widths[name] = int(lengths[0].as_py())
+                    widths[name] = common_length(lengths.to_numpy(zero_copy_only=False))
         if len(widths) == len(names):
             break
     return widths
@@ -257,6 +274,10 @@ def read_npz(path: str | os.PathLike) -> MultimodalData:
     empty = ~data.observed.any(axis=1)
     if empty.any():
         raise DataFormatError(f"{path}, row {int(np.flatnonzero(empty)[0])}: sample has no modality observed")
+    for m, (name, values) in enumerate(data.modalities.items()):
+        check_magnitude(values, data.observed[:, m], str(path), name)
+    for j, name in enumerate(data.covariate_names or []):
+        check_magnitude(data.covariates[:, j], None, str(path), name)
     _check_every_modality_observed(data, str(path))
     return data
 

@@ -48,6 +48,7 @@ import pyarrow as pa
 
 from ..errors import DataFormatError
 from .arrow import _target_from_column
+from .limits import check_magnitude
 from .multimodal import MultimodalData
 
 PARTIAL_POLICIES = ("observed", "missing", "error")
@@ -317,6 +318,8 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
                               f"(all fields of {', '.join(roles['modalities'])} are missing)")
     covariate_values, covariate_names, categories = _covariates(frame, roles["covariates"], source_name,
                                                                 fitted.get("categories", {}))
+    for j, name in enumerate(covariate_names or []):
+        check_magnitude(covariate_values[:, j], None, source_name, name)
     target_values, task_, classes = None, schema.task, fitted.get("classes")
     if roles["target"] is not None:
         target_values, task_, classes = _target_from_column(pa.chunked_array([_arrow_column(frame[roles["target"]])]),
@@ -368,6 +371,7 @@ def _numeric_block(frame, fields: list[str], modality: str, source: str) -> np.n
         if np.isinf(values).any():
             row = int(np.flatnonzero(np.isinf(values))[0])
             raise DataFormatError(f"{source}, column {column!r}, row {row}: value is infinite")
+        check_magnitude(values, None, source, column)
         columns.append(values)
     return np.column_stack(columns)
 
@@ -431,19 +435,28 @@ def describe_roles(data: MultimodalData) -> str:
         parts = [f"modalities: {', '.join(f'{m} ({d})' for m, d in data.dims.items())}"]
         covariates = ", ".join(data.covariate_names or [])
         schema = {}
-    if data.target is not None or schema.get("target"):
+    if data.target is not None:
         classes = data.metadata.get("classes")
         detail = f"{data.task}" + (f": {', '.join(map(str, classes))}" if classes else "")
         parts.append(f"target: {schema.get('target') or 'target'} ({detail})")
     else:
-        parts.append("target: none")
+        parts.append("target: none" + (f" (column {schema['target']!r} absent)" if schema.get("target") else ""))
     if schema.get("id"):
         parts.append(f"id: {schema['id']}")
     parts.append(f"covariates: {covariates or 'none'}")
     if schema.get("ignored_columns"):
         parts.append(f"ignored: {', '.join(schema['ignored_columns'])}")
-    partial = (data.metadata.get("schema_report") or {}).get("partial_rows") or {}
+    partial = partial_row_counts(data)
     if any(partial.values()):
         policy = schema.get("partial", "observed")
         parts.append(f"partial blocks ({policy}): " + ", ".join(f"{m} {k}" for m, k in partial.items() if k))
     return "roles | " + " | ".join(parts)
+
+
+def partial_row_counts(data: MultimodalData) -> dict[str, int]:
+    """Rows of each modality whose block is present but partly observed (from the field mask)."""
+    counts = {}
+    for name, mask in (data.field_observed or {}).items():
+        present = data.observed[:, data.modality_index(name)]
+        counts[name] = int((present & ~mask.all(axis=1)).sum())
+    return counts

@@ -65,4 +65,4 @@ def resolve_data(spec: str, target: str | None = None, schema=None, require_targ
     if Path(spec).suffix.lower() in TABLE_SUFFIXES:
         raise MissmodalError(f"{spec}: a flat table needs a schema: --modality NAME=COL1,COL2 (repeatable), --target, "
                              "--id, --covariates, --ignore, or --schema FILE.yaml")
-    return read_data(spec, target=target, **read_options)
+    return read_data(spec, target=target, require_target=require_target, **read_options)

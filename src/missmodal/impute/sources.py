@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..data.arrow import infer_roles, table_to_data
-from ..data.io import first_observed_widths, parquet_dims
+from ..data.io import first_observed_widths, parquet_dims, read_batches
 from ..errors import DataFormatError
 from .parallel import all_gather_concat
 
@@ -61,7 +61,7 @@ class ParquetRows:
         roles = infer_roles(self.file.schema_arrow, str(self.path))
         roles["dims"] = parquet_dims(self.file.schema_arrow, roles)
         variable = [name for name in roles["modalities"] if name not in roles["dims"]]
-        roles["dims"].update(first_observed_widths(self.file, variable))
+        roles["dims"].update(first_observed_widths(self.file, variable, self.path))
         self.roles = dict(roles, target=None, id=None, covariates=[])
         self.modality_names = list(roles["modalities"])
         self.columns = [c for name in self.modality_names for c in roles["block_columns"].get(name, [name])]
@@ -81,7 +81,8 @@ class ParquetRows:
     def batches(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         for group in self.groups:
             start = int(self.group_starts[group])
-            for batch in self.file.iter_batches(batch_size=self.batch_size, row_groups=[group], columns=self.columns):
+            for batch in read_batches(self.file, self.path, batch_size=self.batch_size, row_groups=[group],
+                                      columns=self.columns):
                 data = table_to_data(pa.Table.from_batches([batch]), self.roles, str(self.path), row_offset=start,
                                      require_modality=False)
                 X, _ = data.to_array()

@@ -1,15 +1,18 @@
-"""ICYM2I: how informative is each modality, naive (complete cases) vs corrected (inverse probability weighted).
+"""ICYM2I: how informative is each modality: naive (complete cases), corrected (IPW) and dr (available cases).
 
 The naive estimate trains and evaluates on the complete cases Ω_obs (samples with every modality under study
 observed); it measures the complete-case population, which differs from the full one unless missingness is
-MCAR. The corrected estimate weights each complete case by ``w = P(complete) / P̂(complete | C)`` in training
-*and* in evaluation (double IPW), which recovers the full-population value under MAR (given the
-always-observed variables C) and positivity. Both are always computed side by side on the same complete
-cases, the same folds and the same bootstrap resamples.
+MCAR. The corrected estimate (the paper's) weights each complete case by ``w = P(complete) / P̂(complete | C)``
+in training *and* in evaluation (double IPW), which recovers the full-population value under MAR (given the
+always-observed variables C) and positivity. The ``dr`` estimate scores each subset on every sample where
+that subset is observed, weighted by ``1 / P̂(subset observed | C)`` and augmented by an outcome model
+(:mod:`~missmodal.informativeness.doubly_robust`). All three are computed on the same folds, and the
+intervals come from the same bootstrap resamples of the cohort.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from itertools import combinations
 from typing import Any, Callable, Sequence
@@ -18,19 +21,29 @@ import numpy as np
 
 from ..data.multimodal import MultimodalData
 from ..errors import InsufficientDataError, MissmodalError
-from .metrics import bootstrap_counts, cross_fitted_metrics, percentile_interval
 from ._threads import single_threaded
+from .assumptions import assumption_warnings
+from .doubly_robust import doubly_robust_metrics
+from .metrics import cross_fitted_metrics, percentile_interval
 from .pid import PID, BatchPID, alphabet_size, discrete_pid
 from .predictors import PREDICTORS, cross_fitted_proba
 from .propensity import PropensityModel, always_observed_features, ipw_weights, weight_diagnostics
+from .sensitivity import DEFAULT_DELTAS, outcome_score, sensitivity_analysis
 
-VARIANTS = ("naive", "corrected")
+VARIANTS = ("naive", "corrected", "dr")
 REPORTED_METRICS = ("auroc", "auprc", "accuracy", "cross_entropy", "information_bits")
 PID_METHODS = ("auto", "exact", "batch")
+INTERVAL_METHODS = {
+    "refit": "percentile bootstrap over the samples of the cohort; propensity models and predictors refitted in every resample",
+    "fixed": "percentile bootstrap over evaluation samples with the propensity models and predictors held fixed "
+             "(faster; under-covers, as it ignores their fitting variability)",
+}
 SEPARATOR = "+"
 #: ``pid_method="auto"`` solves the exact program only up to this many cells ``k1 * k2 * ky`` (it is
-#: re-solved for every bootstrap resample, and its cost grows steeply with the table).
+#: re-solved for every bootstrap resample, and its cost grows with the table).
 MAX_AUTO_EXACT_CELLS = 64
+#: Fewer samples than this having (or missing) a subset: its dr propensity is the constant observed share.
+MIN_PROPENSITY_CLASS = 10
 
 
 def subset_name(names: Sequence[str], order: Sequence[str]) -> str:
@@ -55,18 +68,32 @@ def default_subsets(names: Sequence[str]) -> list[list[str]]:
     return subsets + [list(names)] if len(names) > 1 else subsets
 
 
+def gains_from(information: dict, modalities: Sequence[str]) -> dict:
+    """``gain[m] = I(Y; X_all) - I(Y; X_all∖m)`` from per-subset information (numbers or arrays)."""
+    if len(modalities) < 2:
+        return {}
+    full = information[subset_name(modalities, modalities)]
+    return {m: full - information[subset_name([n for n in modalities if n != m], modalities)] for m in modalities}
+
+
 class Informativeness:
-    """Naive and IPW-corrected informativeness of modalities, their gains, a PID, with bootstrap intervals.
+    """Naive, IPW-corrected and doubly robust informativeness of modalities, their gains, a PID, with intervals.
 
     For each modality subset S (every single modality, every leave-one-out set, the full set, the sets of
-    ``pair`` and any in ``subsets``) a predictor of Y from X_S is cross-fitted on the complete cases
-    (weighted for the corrected estimate) and its out-of-fold probabilities are scored with the same
-    weights: AUROC, AUPRC, accuracy, cross-entropy and ``I(Y; X_S) ≈ H(Y) - CE`` in bits. The gain of
-    modality m is ``I(Y; X_all) - I(Y; X_all∖m)``. With ``pair=(A, B)`` the PID of I(Y; X_A, X_B) is added
-    (exact BROJA for small alphabets, else the batch estimator, with the IPW weights as sample masses).
-    Intervals are percentile bootstrap intervals over resampled complete cases (the same resamples for
-    every subset and both estimates); they reflect evaluation sampling, with predictors and propensities
-    held fixed.
+    ``pair`` and any in ``subsets``) a predictor of Y from X_S is cross-fitted and its out-of-fold
+    probabilities are scored: AUROC, AUPRC, accuracy, cross-entropy and ``I(Y; X_S) ≈ H(Y) - CE`` in bits.
+    ``naive``: complete cases, unweighted. ``corrected``: complete cases, weighted by the inverse propensity
+    of being complete (training and evaluation). ``dr``: the samples where S is observed, weighted by the
+    inverse propensity of S being observed, with the augmented (doubly robust) mean for the cross-entropy and
+    the accuracy (see :mod:`~missmodal.informativeness.doubly_robust`). The gain of modality m is
+    ``I(Y; X_all) - I(Y; X_all∖m)``. With ``pair=(A, B)`` the PID of I(Y; X_A, X_B) is added for naive and
+    corrected (exact BROJA for small alphabets, else the batch estimator, with the IPW weights as masses).
+
+    Intervals are percentile bootstrap intervals over resamples of the whole cohort. With
+    ``interval="refit"`` (default) every resample refits the propensity models and the predictors (the
+    resample enters as frequency weights; cross-fitting folds split distinct samples, so a duplicated sample
+    never sits in a training and a test fold at once); ``"fixed"`` keeps the fitted models and resamples
+    the evaluation only (faster; under-covers).
 
     Parameters
     ----------
@@ -79,14 +106,19 @@ class Informativeness:
     propensity : {"logistic", "boosting"}
     propensity_features : sequence of str, optional
         Always-observed modalities and covariates for the propensity (default: all of them).
+    propensity_params : dict, optional
+        Further :class:`~missmodal.informativeness.propensity.PropensityModel` parameters (e.g. ``Cs``).
     clip : (float, float)
         Propensity clipping bounds.
     predictor : str
-        A name in :data:`~missmodal.informativeness.predictors.PREDICTORS` (``logistic``, ``mlp``).
+        A name in :data:`~missmodal.informativeness.predictors.PREDICTORS` (``logistic``, ``mlp``, ``frequency``).
     n_folds : int
         Cross-fitting folds.
     n_bootstrap : int
         Bootstrap resamples (0: no intervals).
+    interval : {"refit", "fixed"}
+    n_jobs : int
+        Processes for the refitted resamples (-1: all cores); each fit runs on one thread.
     pid_method : {"auto", "exact", "batch"}
         ``auto``: exact when both sides take at most ``max_alphabet`` distinct values and the table has at
         most ``MAX_AUTO_EXACT_CELLS`` cells, else batch; ``exact`` requires discrete sides.
@@ -95,6 +127,10 @@ class Informativeness:
         predictor is saturated on them) and count as discrete for the PID.
     batch_pid : dict, optional
         Parameters of :class:`~missmodal.informativeness.pid.BatchPID`.
+    sensitivity : bool
+        Add the MNAR sensitivity analysis (:mod:`~missmodal.informativeness.sensitivity`).
+    sensitivity_deltas : sequence of float
+        Its grid of log-odds departures δ.
     seed : int
     progress : callable, optional
         Called with a short message before each step.
@@ -107,9 +143,12 @@ class Informativeness:
     correction_ : dict
         ``status`` ("applied", "not needed" or "not applicable") and a ``message``.
     estimates_ : dict
-        ``estimates_[variant][subset][metric]`` is an array ``(1 + n_bootstrap,)``: estimate, then replicates.
+        ``estimates_[variant][subset][metric]`` is an array ``(1 + n_bootstrap,)``: estimate, then replicates
+        (NaN for a resample that could not be estimated, e.g. a class left with too few complete cases).
     pid_ : dict
         ``pid_[variant]`` is an array ``(1 + n_bootstrap, 5)`` of ``[U_A, U_B, R, S, total]`` (when ``pair``).
+    warnings_ : list of str
+    sensitivity_ : dict or None
 
     Examples
     --------
@@ -117,28 +156,35 @@ class Informativeness:
     >>> data = load_dataset("logic", gate="xor", n_samples=2000)
     >>> p = np.c_[np.ones(2000), 0.2 + 0.6 * data.modalities["x1"][:, 0]]
     >>> data = simulate_missingness(data, "custom", p_observed=p, seed=0)
-    >>> report = Informativeness(pair=("x1", "x2"), n_bootstrap=20).fit(data).to_dict()
+    >>> report = Informativeness(pair=("x1", "x2"), n_bootstrap=20, interval="fixed").fit(data).to_dict()
     >>> round(report["corrected"]["pid"]["synergy"], 1)
     1.0
     """
 
     def __init__(self, modalities: Sequence[str] | None = None, subsets: Sequence[Any] = (), pair: Sequence[Any] | None = None,
                  propensity: str = "logistic", propensity_features: Sequence[str] | None = None,
-                 clip: tuple[float, float] = (0.05, 0.95), predictor: str = "logistic", n_folds: int = 3,
-                 n_bootstrap: int = 200, pid_method: str = "auto", max_alphabet: int = 16,
-                 batch_pid: dict | None = None, seed: int = 0, progress: Callable[[str], None] | None = None):
+                 propensity_params: dict | None = None, clip: tuple[float, float] = (0.05, 0.95),
+                 predictor: str = "logistic", n_folds: int = 3, n_bootstrap: int = 200, interval: str = "refit",
+                 n_jobs: int = 1, pid_method: str = "auto", max_alphabet: int = 16, batch_pid: dict | None = None,
+                 sensitivity: bool = False, sensitivity_deltas: Sequence[float] = DEFAULT_DELTAS, seed: int = 0,
+                 progress: Callable[[str], None] | None = None):
         self.modalities = modalities
         self.subsets = subsets
         self.pair = pair
         self.propensity = propensity
         self.propensity_features = propensity_features
+        self.propensity_params = propensity_params
         self.clip = clip
         self.predictor = predictor
         self.n_folds = n_folds
         self.n_bootstrap = n_bootstrap
+        self.interval = interval
+        self.n_jobs = n_jobs
         self.pid_method = pid_method
         self.max_alphabet = max_alphabet
         self.batch_pid = batch_pid
+        self.sensitivity = sensitivity
+        self.sensitivity_deltas = sensitivity_deltas
         self.seed = seed
         self.progress = progress
 
@@ -153,6 +199,8 @@ class Informativeness:
         PREDICTORS.get(self.predictor)
         if self.pid_method not in PID_METHODS:
             raise MissmodalError(f"pid_method must be one of {PID_METHODS}, got {self.pid_method!r}")
+        if self.interval not in INTERVAL_METHODS:
+            raise MissmodalError(f"interval must be one of {sorted(INTERVAL_METHODS)}, got {self.interval!r}")
         if self.n_bootstrap < 0 or self.n_folds < 2:
             raise MissmodalError(f"n_bootstrap must be >= 0 and n_folds >= 2, got {self.n_bootstrap} and {self.n_folds}")
 
@@ -174,43 +222,121 @@ class Informativeness:
                 names.append(name)
         return names
 
-    def _design(self, data: MultimodalData, name: str) -> np.ndarray:
-        """Features of subset ``name`` on the complete cases: raw, or one-hot joint codes when discrete."""
-        x = np.hstack([data.modalities[m][self.complete_] for m in name.split(SEPARATOR)])
+    def _observed(self, data: MultimodalData, name: str) -> np.ndarray:
+        """(n,) bool: every modality of subset ``name`` observed."""
+        return data.observed[:, [data.modality_index(m) for m in name.split(SEPARATOR)]].all(axis=1)
+
+    def _design(self, data: MultimodalData, name: str, rows: np.ndarray) -> np.ndarray:
+        """Features of subset ``name`` on ``rows`` (bool): raw, or one-hot joint codes when discrete."""
+        x = np.hstack([data.modalities[m][rows] for m in name.split(SEPARATOR)])
         _, codes = np.unique(x, axis=0, return_inverse=True)
         codes = codes.reshape(-1)
         if codes.max() + 1 <= self.max_alphabet:
             return np.eye(codes.max() + 1, dtype=np.float32)[codes]
         return x
 
-    def _fit_weights(self, data: MultimodalData) -> None:
+    def _correction_status(self, data: MultimodalData) -> None:
+        """``correction_`` and the always-observed features (``features_``) of the propensity models."""
+        self.features_, self.feature_names_ = np.zeros((data.n_samples, 0)), []
         if self.complete_.all():
-            self.weights_ = np.ones(int(self.complete_.sum()))
             self.correction_ = {"status": "not needed", "message": "every modality under study is observed in every "
-                                "sample: there is no missingness to correct, corrected = naive"}
-            self.diagnostics_ = {"propensity": None}
+                                "sample: there is no missingness to correct, corrected = dr = naive"}
             return
-        features, feature_names = always_observed_features(data, self.propensity_features)
-        if features.shape[1] == 0:
-            self.weights_ = None
+        self.features_, self.feature_names_ = always_observed_features(data, self.propensity_features)
+        if self.features_.shape[1] == 0:
             self.correction_ = {"status": "not applicable", "message": "no covariate or modality is observed in every "
                                 "sample, so P(complete | C) cannot be modelled: the correction cannot apply and only the "
                                 "naive estimate is reported, which is unbiased only under MCAR"}
-            self.diagnostics_ = {"propensity": None}
             return
-        self._say(f"propensity ({self.propensity}) of complete cases from {', '.join(feature_names)}")
-        start = time.perf_counter()
-        model = PropensityModel(self.propensity, clip=self.clip, seed=self.seed).fit(features, self.complete_)
-        raw = model.predict_proba(features, clipped=False)
-        self.propensity_model_ = model
-        self.weights_ = ipw_weights(np.clip(raw, *self.clip), self.complete_)
-        diagnostics = weight_diagnostics(self.weights_, raw, self.complete_, self.clip, model.validation_auroc_)
-        self.diagnostics_ = {"propensity": {"method": self.propensity, "features": feature_names, "C": model.C_, **diagnostics}}
-        self.timings_["propensity"] = time.perf_counter() - start
-        self.correction_ = {"status": "applied", "message": "inverse probability weighting of complete cases (MAR given "
-                            f"{', '.join(feature_names)}; positivity assumed)"}
-        if diagnostics["positivity_warning"]:
-            self.correction_["warning"] = diagnostics["positivity_warning"]
+        self.correction_ = {"status": "applied", "message": "inverse probability weighting of complete cases (corrected) "
+                            "and of the samples where each subset is observed (dr), MAR given "
+                            f"{', '.join(self.feature_names_)}; positivity assumed"}
+
+    # --- one estimate (the point estimate, or one resample) ---------------------------------------------
+    def _propensity_model(self) -> PropensityModel:
+        return PropensityModel(self.propensity, clip=self.clip, seed=self.seed, **(self.propensity_params or {}))
+
+    def _run(self, data: MultimodalData, y: np.ndarray, features: np.ndarray, frequency: np.ndarray,
+             evaluation: np.ndarray) -> dict:
+        """Every estimate for samples with multiplicities ``frequency`` (n,) (all > 0), scored with the rows of
+        ``evaluation`` (R, n); returns ``estimates``, ``pid``, ``proba``, ``folds``, ``propensity``, ``dr_info``."""
+        complete = data.observed[:, self.modality_columns_].all(axis=1)
+        n_classes = len(self.classes_)
+        unit = bool((frequency == 1).all())
+        run = {"estimates": {}, "pid": {}, "proba": {}, "folds": {}, "propensity": None, "dr_info": {}}
+        status = self.correction_["status"]
+        weights, propensities = None, {}
+        if status == "applied":
+            model = self._propensity_model().fit(features, complete, frequency)
+            raw = model.predict_proba(features, clipped=False)
+            weights = ipw_weights(np.clip(raw, *self.clip), complete, frequency)
+            run["propensity"] = {"model": model, "raw": raw, "weights": weights}
+            propensities[complete.tobytes()] = np.clip(raw, *self.clip)
+        y_cc = y[complete]
+        designs = {name: self._design(data, name, complete) for name in self.subsets_}
+        for variant in ["naive"] + (["corrected"] if status == "applied" else []):
+            w = np.ones(int(complete.sum())) if variant == "naive" else weights
+            train = None if variant == "naive" and unit else frequency[complete] * w
+            matrix = evaluation[:, complete] * w
+            run["estimates"][variant], run["proba"][variant], run["folds"][variant] = {}, {}, {}
+            for name in self.subsets_:
+                self._say(f"{variant}: {self.predictor} on {name}")
+                proba, folds = cross_fitted_proba(designs[name], y_cc, train, self.predictor, self.n_folds, self.seed, n_classes)
+                run["proba"][variant][name], run["folds"][variant][name] = proba, folds
+                run["estimates"][variant][name] = cross_fitted_metrics(y_cc, proba, matrix, folds)
+            if self.pair_ is not None:
+                self._say(f"{variant}: PID of {self.pair_[0]} and {self.pair_[1]}")
+                run["pid"][variant] = self._pid(designs, data, complete, y_cc, train, matrix, run["proba"][variant])
+        if status == "applied":
+            run["estimates"]["dr"] = {}
+            for name in self.subsets_:
+                self._say(f"dr: {self.predictor} on {name}")
+                observed = self._observed(data, name)
+                run["estimates"]["dr"][name], run["dr_info"][name] = doubly_robust_metrics(
+                    self._design(data, name, observed), y, observed, self._subset_propensity(observed, features, frequency, propensities),
+                    features, frequency, evaluation, self.predictor, self.n_folds, self.seed, n_classes)
+        elif status == "not needed":
+            for variant in ("corrected", "dr"):
+                run["estimates"][variant], run["proba"][variant] = run["estimates"]["naive"], run["proba"]["naive"]
+                run["folds"][variant] = run["folds"]["naive"]
+            if self.pair_ is not None:
+                run["pid"]["corrected"] = run["pid"]["naive"]
+        return run
+
+    def _subset_propensity(self, observed: np.ndarray, features: np.ndarray, frequency: np.ndarray,
+                           cache: dict) -> np.ndarray | None:
+        """Clipped P̂(subset observed | C) (n,), fitted once per distinct mask; None when always observed, the
+        observed share when fewer than ``MIN_PROPENSITY_CLASS`` samples have (or miss) the subset."""
+        if observed.all():
+            return None
+        key = observed.tobytes()
+        if key not in cache:
+            if min(observed.sum(), (~observed).sum()) < MIN_PROPENSITY_CLASS:
+                cache[key] = np.full(len(observed), np.average(observed, weights=frequency))
+            else:
+                cache[key] = self._propensity_model().fit(features, observed, frequency).predict_proba(features)
+        return cache[key]
+
+    def _pid(self, designs, data, complete, y, train_weight, matrix, probas) -> np.ndarray:
+        """``(R, 5)`` PID terms of one variant, one row per evaluation row."""
+        a, b = self.pair_
+        raw = [np.hstack([data.modalities[m][complete] for m in side.split(SEPARATOR)]) for side in (a, b)]
+        if not hasattr(self, "pid_estimator_"):
+            sizes = (alphabet_size(raw[0]), alphabet_size(raw[1]))
+            discrete = max(sizes) <= self.max_alphabet
+            if self.pid_method == "exact" and not discrete:
+                raise MissmodalError(f"pid_method='exact' needs discrete sides with at most max_alphabet={self.max_alphabet} "
+                                     f"distinct values; {a!r} has {sizes[0]}, {b!r} has {sizes[1]}")
+            small = sizes[0] * sizes[1] * len(self.classes_) <= MAX_AUTO_EXACT_CELLS
+            exact = self.pid_method == "exact" or (self.pid_method == "auto" and discrete and small)
+            self.pid_estimator_ = "exact" if exact else "batch"
+        if self.pid_estimator_ == "exact":
+            return np.array([discrete_pid(raw[0], raw[1], y, row).as_array() for row in matrix])
+        joint = subset_name(a.split(SEPARATOR) + b.split(SEPARATOR), self.modalities_)
+        estimator = BatchPID(**{"seed": self.seed, **(self.batch_pid or {})})
+        estimator.fit(raw[0], raw[1], probas[a], probas[b], probas[joint], train_weight)
+        replicates = estimator.bootstrap(len(matrix) - 1, self.seed) if len(matrix) > 1 else np.zeros((0, 5))
+        return np.vstack([estimator.pid_.as_array()[None, :], replicates])
 
     # --- estimation -----------------------------------------------------------------------------------
     def fit(self, data: MultimodalData) -> "Informativeness":
@@ -221,79 +347,115 @@ class Informativeness:
     def _fit(self, data: MultimodalData) -> "Informativeness":
         self._check(data)
         self.modalities_ = [data.modality_names[data.modality_index(n)] for n in (self.modalities or data.modality_names)]
+        self.modality_columns_ = [data.modality_index(n) for n in self.modalities_]
         self.pair_ = None
+        if hasattr(self, "pid_estimator_"):
+            del self.pid_estimator_
         self.subsets_ = self._plan_subsets()
-        self.complete_ = data.observed[:, [data.modality_index(n) for n in self.modalities_]].all(axis=1)
+        self.complete_ = data.observed[:, self.modality_columns_].all(axis=1)
         n_complete = int(self.complete_.sum())
-        self.classes_, y = np.unique(data.target[self.complete_], return_inverse=True)
-        if n_complete and len(self.classes_) < 2:
+        self.classes_, y = np.unique(data.target, return_inverse=True)
+        y = y.reshape(-1)
+        present = np.bincount(y[self.complete_], minlength=len(self.classes_))
+        if n_complete and (present > 0).sum() < 2:
             raise InsufficientDataError(f"the {n_complete} samples with all of {'+'.join(self.modalities_)} observed all have "
-                                        f"target {self.classes_[0]!r}: informativeness needs at least two classes")
-        smallest_class = int(np.bincount(y).min()) if n_complete else 0
+                                        f"target {self.classes_[present.argmax()]!r}: informativeness needs at least two classes")
+        smallest_class = int(present[present > 0].min()) if n_complete else 0
         if n_complete < 10 * self.n_folds or smallest_class < self.n_folds:
             raise InsufficientDataError(
                 f"only {n_complete} of {data.n_samples} samples have all of {'+'.join(self.modalities_)} observed "
-                f"({len(self.classes_)} classes, the smallest with {smallest_class}): too few complete cases to estimate "
+                f"({int((present > 0).sum())} classes, the smallest with {smallest_class}): too few complete cases to estimate "
                 f"informativeness (need at least {10 * self.n_folds}, and {self.n_folds} per class); study fewer "
                 "modalities (--modalities, or modalities=[...] in Python)")
         self.timings_: dict[str, float] = {}
-        self._fit_weights(data)
-        counts = bootstrap_counts(n_complete, self.n_bootstrap, self.seed)
-        sample_weights = {"naive": None, "corrected": self.weights_}
-        variants = ["naive"] if self.correction_["status"] != "applied" else list(VARIANTS)
-        designs = {name: self._design(data, name) for name in self.subsets_}
-        self.estimates_, self.proba_, self.pid_ = {}, {}, {}
-        for variant in variants:
+        self._correction_status(data)
+        start = time.perf_counter()
+        rng = np.random.default_rng(self.seed)
+        counts = rng.multinomial(data.n_samples, np.full(data.n_samples, 1 / data.n_samples), size=self.n_bootstrap).astype(float)
+        ones = np.ones(data.n_samples)
+        evaluation = np.vstack([ones, counts]) if self.interval == "fixed" else ones[None, :]
+        point = self._run(data, y, self.features_, ones, evaluation)
+        self.timings_["estimate"] = time.perf_counter() - start
+        replicates = []
+        if self.interval == "refit" and self.n_bootstrap:
             start = time.perf_counter()
-            weight = sample_weights[variant]
-            matrix = counts if weight is None else counts * weight
-            self.estimates_[variant], self.proba_[variant] = {}, {}
-            for name in self.subsets_:
-                self._say(f"{variant}: {self.predictor} on {name}")
-                proba, folds = cross_fitted_proba(designs[name], y, weight, self.predictor, self.n_folds, self.seed,
-                                                  len(self.classes_))
-                self.proba_[variant][name] = proba
-                self.estimates_[variant][name] = cross_fitted_metrics(y, proba, matrix, folds)
-            self.timings_[variant] = time.perf_counter() - start
-            if self.pair_ is not None:
-                start = time.perf_counter()
-                self._say(f"{variant}: PID of {self.pair_[0]} and {self.pair_[1]}")
-                self.pid_[variant] = self._pid(designs, data, y, weight, matrix, variant)
-                self.timings_[f"pid_{variant}"] = time.perf_counter() - start
-        if self.correction_["status"] == "not needed":
-            self.estimates_["corrected"], self.proba_["corrected"] = self.estimates_["naive"], self.proba_["naive"]
-            if self.pair_ is not None:
-                self.pid_["corrected"] = self.pid_["naive"]
+            self._say(f"bootstrap: refitting everything in {self.n_bootstrap} resamples")
+            replicates = self._replicates(data, y, counts)
+            self.timings_["bootstrap"] = time.perf_counter() - start
+        self._collect(point, replicates)
+        self._diagnostics(data, point)
+        self.warnings_ = assumption_warnings(data, self.modalities_, self.complete_, self.correction_)
+        self.sensitivity_ = self._sensitivity(point, y) if self.sensitivity else None
         return self
 
-    def _pid(self, designs, data, y, weight, matrix, variant) -> np.ndarray:
-        """``(1 + n_bootstrap, 5)`` PID terms for one variant."""
-        a, b = self.pair_
-        raw = [np.hstack([data.modalities[m][self.complete_] for m in side.split(SEPARATOR)]) for side in (a, b)]
-        sizes = (alphabet_size(raw[0]), alphabet_size(raw[1]))
-        discrete = max(sizes) <= self.max_alphabet
-        if self.pid_method == "exact" and not discrete:
-            raise MissmodalError(f"pid_method='exact' needs discrete sides with at most max_alphabet={self.max_alphabet} "
-                                 f"distinct values; {a!r} has {alphabet_size(raw[0])}, {b!r} has {alphabet_size(raw[1])}")
-        small = sizes[0] * sizes[1] * len(self.classes_) <= MAX_AUTO_EXACT_CELLS
-        self.pid_estimator_ = "exact" if self.pid_method == "exact" or (self.pid_method == "auto" and discrete and small) else "batch"
-        if self.pid_estimator_ == "exact":
-            return np.array([discrete_pid(raw[0], raw[1], y, row).as_array() for row in matrix])
-        probas = self.proba_[variant]
-        joint = subset_name(a.split(SEPARATOR) + b.split(SEPARATOR), self.modalities_)
-        estimator = BatchPID(**{"seed": self.seed, **(self.batch_pid or {})})
-        estimator.fit(raw[0], raw[1], probas[a], probas[b], probas[joint], weight)
-        replicates = estimator.bootstrap(self.n_bootstrap, self.seed) if self.n_bootstrap else np.zeros((0, 5))
-        return np.vstack([estimator.pid_.as_array()[None, :], replicates])
+    def _replicates(self, data: MultimodalData, y: np.ndarray, counts: np.ndarray) -> list[dict | None]:
+        """Compact results of each refitted resample (None where it could not be estimated), in order."""
+        worker = copy.copy(self)
+        worker.progress = None
+        chunks = [c for c in np.array_split(np.arange(len(counts)), max(1, self._n_workers())) if c.size]
+        if len(chunks) == 1:
+            return _replicate_chunk(worker, data, y, counts)
+        from joblib import Parallel, delayed
+
+        parts = Parallel(n_jobs=len(chunks))(delayed(_replicate_chunk)(worker, data, y, counts[c]) for c in chunks)
+        return [r for part in parts for r in part]
+
+    def _n_workers(self) -> int:
+        import os
+
+        return (os.cpu_count() or 1) if self.n_jobs == -1 else max(1, int(self.n_jobs))
+
+    def _collect(self, point: dict, replicates: list[dict | None]) -> None:
+        """``estimates_`` and ``pid_``: the point rows, then one row per refitted resample."""
+        self.n_failed_ = sum(r is None for r in replicates)
+        self.estimates_, self.pid_ = {}, {}
+        for variant, subsets in point["estimates"].items():
+            self.estimates_[variant] = {}
+            for name, metrics in subsets.items():
+                self.estimates_[variant][name] = {
+                    metric: np.r_[values, [np.nan if r is None else r["estimates"][variant][name][metric] for r in replicates]]
+                    for metric, values in metrics.items()}
+        for variant, terms in point["pid"].items():
+            rows = [np.full(5, np.nan) if r is None else r["pid"][variant] for r in replicates]
+            self.pid_[variant] = np.vstack([terms] + rows) if rows else terms
+        self.proba_, self.folds_ = point["proba"], point["folds"]
+
+    def _diagnostics(self, data: MultimodalData, point: dict) -> None:
+        self.weights_ = None if self.correction_["status"] == "not applicable" else np.ones(int(self.complete_.sum()))
+        self.diagnostics_ = {"propensity": None}
+        if point["propensity"] is None:
+            return
+        fitted = point["propensity"]
+        self.propensity_model_ = fitted["model"]
+        self.weights_ = fitted["weights"]
+        auroc = fitted["model"].cross_validated_auroc(self.features_, self.complete_)
+        diagnostics = weight_diagnostics(self.weights_, fitted["raw"], self.complete_, self.clip, auroc)
+        self.diagnostics_ = {"propensity": {"method": self.propensity, "features": self.feature_names_, "C": fitted["model"].C_,
+                                            **diagnostics},
+                             "dr": point["dr_info"]}
+        if diagnostics["positivity_warning"]:
+            self.correction_["warning"] = diagnostics["positivity_warning"]
+
+    def _sensitivity(self, point: dict, y: np.ndarray) -> dict:
+        if self.correction_["status"] != "applied":
+            return {"tipping_point": None, "note": f"no sensitivity analysis: the correction is {self.correction_['status']}"}
+        y_cc = y[self.complete_]
+        full = subset_name(self.modalities_, self.modalities_)
+        probas, folds = self.proba_["corrected"], self.folds_["corrected"]
+
+        def evaluate(weights: np.ndarray) -> dict:
+            information = {name: float(cross_fitted_metrics(y_cc, probas[name], weights[None, :], folds[name])["information_bits"][0])
+                           for name in self.subsets_}
+            return {"information_bits": information, "gain_bits": gains_from(information, self.modalities_)}
+
+        propensity = np.clip(point["propensity"]["raw"][self.complete_], *self.clip)
+        return sensitivity_analysis(evaluate, propensity, outcome_score(probas[full], y_cc), self.sensitivity_deltas)
 
     # --- results --------------------------------------------------------------------------------------
     def gains(self, variant: str) -> dict[str, np.ndarray]:
         """``gain[m] = I(Y; X_all) - I(Y; X_all∖m)`` per modality, arrays ``(1 + n_bootstrap,)`` (bits)."""
-        if len(self.modalities_) < 2:
-            return {}
         info = {name: values["information_bits"] for name, values in self.estimates_[variant].items()}
-        full = info[subset_name(self.modalities_, self.modalities_)]
-        return {m: full - info[subset_name([n for n in self.modalities_ if n != m], self.modalities_)] for m in self.modalities_}
+        return gains_from(info, self.modalities_)
 
     def _variant_dict(self, variant: str) -> tuple[dict, dict]:
         estimates = self.estimates_[variant]
@@ -305,6 +467,9 @@ class Informativeness:
         intervals["gain_bits"] = {m: percentile_interval(g[1:]) for m, g in gains.items()}
         point["label_entropy_bits"] = float(next(iter(estimates.values()))["entropy"][0])
         if self.pair_ is not None:
+            if variant not in self.pid_:
+                point["pid"], intervals["pid"] = None, None
+                return point, intervals
             terms = self.pid_[variant]
             names = ("unique_a", "unique_b", "redundancy", "synergy", "total")
             point["pid"] = PID(*map(float, terms[0, :4])).to_dict(*self.pair_)
@@ -314,23 +479,26 @@ class Informativeness:
         return point, intervals
 
     def ranking(self) -> list[dict]:
-        """Modalities by decreasing gain (corrected when available, else naive), with intervals."""
+        """Modalities by decreasing gain (corrected when available, else naive), with intervals and the other variants."""
         variant = "corrected" if "corrected" in self.estimates_ else "naive"
-        gains = self.gains(variant)
-        naive = self.gains("naive")
-        rows = [{"modality": m, "gain_bits": float(g[0]), "interval": percentile_interval(g[1:]),
-                 "naive_gain_bits": float(naive[m][0]), "naive_interval": percentile_interval(naive[m][1:])}
-                for m, g in gains.items()]
+        gains = {v: self.gains(v) for v in self.estimates_}
+        rows = []
+        for m, g in gains[variant].items():
+            row = {"modality": m, "gain_bits": float(g[0]), "interval": percentile_interval(g[1:])}
+            for other in ("naive", "dr"):
+                if other in gains:
+                    row[f"{other}_gain_bits"] = float(gains[other][m][0])
+                    row[f"{other}_interval"] = percentile_interval(gains[other][m][1:])
+            rows.append(row)
         rows.sort(key=lambda row: -row["gain_bits"])
         for rank, row in enumerate(rows, 1):
             row["rank"] = rank
         return rows
 
     def to_dict(self) -> dict:
-        """The report: ``naive``, ``corrected`` (None when the correction cannot apply), ``intervals``,
-        ``ranking``, ``correction``, ``diagnostics`` and ``settings``; information in bits."""
-        naive, naive_intervals = self._variant_dict("naive")
-        corrected, corrected_intervals = self._variant_dict("corrected") if "corrected" in self.estimates_ else (None, None)
+        """The report: ``naive``, ``corrected`` and ``dr`` (None when the correction cannot apply), ``intervals``,
+        ``ranking``, ``correction``, ``warnings``, ``sensitivity``, ``diagnostics`` and ``settings``; bits."""
+        variants = {v: self._variant_dict(v) if v in self.estimates_ else (None, None) for v in VARIANTS}
         diagnostics = {**self.diagnostics_, "n_samples": int(self.complete_.size), "n_complete": int(self.complete_.sum()),
                        "classes": self.classes_.tolist(), "timings_s": {k: round(v, 3) for k, v in self.timings_.items()}}
         if self.pair_ is not None:
@@ -340,22 +508,49 @@ class Informativeness:
             "subsets": list(self.subsets_),
             "pair": list(self.pair_) if self.pair_ else None,
             "correction": dict(self.correction_),
-            "naive": naive,
-            "corrected": corrected,
-            "intervals": {"level": 0.95, "n_bootstrap": self.n_bootstrap, "naive": naive_intervals, "corrected": corrected_intervals},
+            "warnings": list(self.warnings_),
+            **{v: variants[v][0] for v in VARIANTS},
+            "intervals": {"level": 0.95, "n_bootstrap": self.n_bootstrap, "method": self.interval,
+                          "type": INTERVAL_METHODS[self.interval], "n_failed_resamples": self.n_failed_,
+                          **{v: variants[v][1] for v in VARIANTS}},
             "ranking": self.ranking(),
+            "sensitivity": self.sensitivity_,
             "diagnostics": diagnostics,
             "settings": {"predictor": self.predictor, "propensity": self.propensity, "clip": list(self.clip),
-                         "n_folds": self.n_folds, "pid_method": self.pid_method, "seed": self.seed,
+                         "n_folds": self.n_folds, "pid_method": self.pid_method, "interval": self.interval, "seed": self.seed,
                          "units": {"information_bits": "bits", "gain_bits": "bits", "cross_entropy": "bits", "pid": "bits"}},
         }
 
 
+def _compact(run: dict) -> dict:
+    """Row 0 of each estimate of a run: ``{"estimates": {variant: {subset: {metric: float}}}, "pid": {variant: (5,)}}``."""
+    return {"estimates": {v: {name: {k: float(values[0]) for k, values in metrics.items()} for name, metrics in subsets.items()}
+                          for v, subsets in run["estimates"].items()},
+            "pid": {v: terms[0] for v, terms in run["pid"].items()}}
+
+
+def _replicate_chunk(estimator: Informativeness, data: MultimodalData, y: np.ndarray, counts: np.ndarray) -> list[dict | None]:
+    """Refit everything on each resample (rows of ``counts``, multiplicities of the n samples); single-threaded."""
+    results = []
+    with single_threaded():
+        for row in counts:
+            keep = np.flatnonzero(row > 0)
+            frequency = row[keep]
+            try:
+                run = estimator._run(data.subset(keep), y[keep], estimator.features_[keep], frequency, frequency[None, :])
+            except InsufficientDataError:
+                results.append(None)
+                continue
+            results.append(_compact(run))
+    return results
+
+
 def informativeness_report(data: MultimodalData, pair: Sequence[Any] | None = None, predictor: str = "logistic",
                            bootstrap: int = 200, seed: int = 0, **params: Any) -> dict:
-    """Naive vs corrected informativeness of ``data``'s modalities as a JSON-ready dict (what the CLI writes).
+    """Naive, corrected and dr informativeness of ``data``'s modalities as a JSON-ready dict (what the CLI writes).
 
     ``params`` are further :class:`Informativeness` parameters (``modalities``, ``propensity_features``,
-    ``propensity``, ``clip``, ``n_folds``, ``pid_method``, ``progress``, ...).
+    ``propensity``, ``clip``, ``n_folds``, ``pid_method``, ``interval``, ``n_jobs``, ``sensitivity``,
+    ``progress``, ...).
     """
     return Informativeness(pair=pair, predictor=predictor, n_bootstrap=bootstrap, seed=seed, **params).fit(data).to_dict()

@@ -11,8 +11,9 @@ pairwise marginals of ``p``::
 ``U1 + U2 + R + S = I_p(Y; X1, X2)``, ``U1 + R = I(Y; X1)`` and ``U2 + R = I(Y; X2)``; all four terms are
 non-negative. Two estimators:
 
-- :func:`broja_pid`: exact, for a discrete joint table (the convex program, solved in the null space of the
-  marginal constraints); :func:`discrete_pid` builds that table from (weighted) samples.
+- :func:`broja_pid`: exact, for a discrete joint table (the exponential-cone program of
+  :mod:`~missmodal.informativeness.broja`, with a feasibility and duality-gap certificate);
+  :func:`discrete_pid` builds that table from (weighted) samples.
 - :class:`BatchPID`: the batch estimator of Liang et al. (2023) for continuous modalities: within a batch
   of ``m`` samples, ``q(x1_a, x2_b, y) ∝ exp(f1(x1_a)_y · f2(x2_b)_y)`` is projected onto the marginal
   constraints by Sinkhorn scaling per label, and the networks ``f1, f2`` are trained to minimise
@@ -25,11 +26,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.linalg import null_space
-from scipy.optimize import minimize
 from scipy.special import xlogy
 
 from ..errors import MissmodalError
+from .broja import FEASIBILITY_TOL, GAP_TOL, conditional_negentropy, solve_broja
 from ._threads import single_threaded
 
 LOG2 = np.log(2.0)
@@ -59,13 +59,19 @@ class PID:
         return np.array([values["unique1"], values["unique2"], values["redundancy"], values["synergy"], self.total])
 
 
-def pid_from_informations(i1: float, i2: float, i_q: float, i_p: float) -> PID:
+def pid_from_informations(i1: float, i2: float, i_q: float, i_p: float, tolerance: float | None = None) -> PID:
     """PID terms from I(Y;X1), I(Y;X2), min_q I_q(Y;X1,X2) and I_p(Y;X1,X2) (any unit; clipped at 0).
 
-    Estimated inputs can violate ``max(i1, i2) <= i_q <= min(i1 + i2, i_p)`` by estimation error; ``i_q``
-    is first clipped into ``[max(i1, i2), i1 + i2]`` and ``i_p`` raised to at least ``i_q``, so that the
-    terms stay non-negative and keep the identities ``U_k + R = I(Y; X_k)``.
+    Estimated inputs (the batch estimator) can violate ``max(i1, i2) <= i_q <= min(i1 + i2, i_p)`` by
+    estimation error; ``i_q`` is first clipped into ``[max(i1, i2), i1 + i2]`` and ``i_p`` raised to at least
+    ``i_q``, so that the terms stay non-negative and keep the identities ``U_k + R = I(Y; X_k)``. With a
+    ``tolerance`` (exact inputs) a violation larger than it raises instead of being clipped away.
     """
+    if tolerance is not None:
+        excess = max(max(i1, i2) - i_q, i_q - i1 - i2, i_q - i_p, -min(i1, i2))
+        if excess > tolerance:
+            raise MissmodalError(f"PID inputs I1={i1:.6g}, I2={i2:.6g}, I_q={i_q:.6g}, I_p={i_p:.6g} violate "
+                                 f"max(I1, I2) <= I_q <= min(I1 + I2, I_p) by {excess:.3g} > tolerance {tolerance:.3g}")
     i1, i2 = max(float(i1), 0.0), max(float(i2), 0.0)
     i_q = float(np.clip(i_q, max(i1, i2), i1 + i2))
     i_p = max(float(i_p), i_q)
@@ -73,11 +79,6 @@ def pid_from_informations(i1: float, i2: float, i_q: float, i_p: float) -> PID:
 
 
 # --- exact discrete PID ----------------------------------------------------------------------------------
-
-
-def _conditional_negentropy(q: np.ndarray) -> float:
-    """-H_q(Y | X1, X2) in nats for q of shape (k1, k2, ky)."""
-    return float(xlogy(q, q).sum() - xlogy(q.sum(axis=2), q.sum(axis=2)).sum())
 
 
 def mutual_information(joint: np.ndarray) -> dict[str, float]:
@@ -96,68 +97,17 @@ def mutual_information(joint: np.ndarray) -> dict[str, float]:
             "i12": (h_y - conditional_entropy(p.reshape(k1 * k2, ky))) / LOG2}
 
 
-def _marginal_constraints(support: np.ndarray) -> np.ndarray:
-    """Rows: one per (x1, y) and per (x2, y) sum; columns: the support cells (a, b, y) of q."""
-    a, b, y = support
-    k1, k2, ky = a.max() + 1, b.max() + 1, y.max() + 1
-    rows_1 = a * ky + y
-    rows_2 = k1 * ky + b * ky + y
-    matrix = np.zeros((k1 * ky + k2 * ky, support.shape[1]))
-    columns = np.arange(support.shape[1])
-    matrix[rows_1, columns] = 1.0
-    matrix[rows_2, columns] = 1.0
-    return matrix[np.abs(matrix).sum(axis=1) > 0]
+def broja_q(joint: np.ndarray) -> np.ndarray:
+    """The certified minimiser ``q*`` of ``I_q(Y; X1, X2)`` over Δ_p (see :mod:`~missmodal.informativeness.broja`)."""
+    return solve_broja(joint).q
 
 
-def broja_q(joint: np.ndarray, tol: float = 1e-15, max_iter: int = 1000,
-            smoothings: tuple[float, ...] = (1e-6, 0.0)) -> np.ndarray:
-    """The minimiser ``q*`` of ``I_q(Y; X1, X2)`` over Δ_p, for a joint table ``p(x1, x2, y)``.
-
-    ``I_q(Y; X1, X2) = H(Y) - H_q(Y | X1, X2)`` and ``H(Y)`` is fixed on Δ_p, so ``q*`` minimises the
-    convex ``-H_q(Y | X1, X2)``. Only cells with ``p(x1, y) > 0`` and ``p(x2, y) > 0`` can carry mass;
-    ``q = q0 + N θ`` with ``q0`` the conditionally independent coupling ``p(x1,y) p(x2,y) / p(y)`` and ``N`` a
-    basis of the null space of the marginal constraints, and ``θ`` is found by SLSQP under ``q >= 0``.
-    The optimum often lies on the boundary (cells with ``q = 0``), where the gradient ``log q(y | x1, x2)``
-    diverges; SLSQP first minimises the objective of ``q + s`` for each smoothing ``s`` in ``smoothings``
-    (warm-started), ending with the exact objective.
-    """
-    p = np.asarray(joint, dtype=float)
-    if p.ndim != 3 or (p < 0).any() or not np.isfinite(p).all() or p.sum() <= 0:
-        raise MissmodalError(f"joint must be a non-negative finite (k1, k2, ky) table with positive mass, got shape {p.shape}")
-    p = p / p.sum()
-    p1, p2, py = p.sum(axis=1), p.sum(axis=0), p.sum(axis=(0, 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q0 = np.where(py > 0, p1[:, None, :] * p2[None, :, :] / py, 0.0)
-    support = np.array(np.nonzero(q0))
-    start = q0[tuple(support)]
-    basis = null_space(_marginal_constraints(support)) if support.shape[1] > 1 else np.zeros((support.shape[1], 0))
-    if basis.shape[1] == 0:
-        return q0
-
-    def full(theta: np.ndarray) -> np.ndarray:
-        q = np.zeros_like(p)
-        q[tuple(support)] = np.maximum(start + basis @ theta, 0.0)
-        return q
-
-    def objective(theta: np.ndarray, smoothing: float) -> tuple[float, np.ndarray]:
-        q = full(theta)
-        q[tuple(support)] += smoothing
-        pairs = q.sum(axis=2, keepdims=True)
-        conditional = q / np.maximum(pairs, 1e-300)
-        gradient = np.log(np.maximum(conditional[tuple(support)], 1e-300)) @ basis
-        return _conditional_negentropy(q), gradient
-
-    theta = np.zeros(basis.shape[1])
-    for smoothing in smoothings:
-        theta = minimize(objective, theta, args=(smoothing,), jac=True, method="SLSQP",
-                         constraints=[{"type": "ineq", "fun": lambda t: start + basis @ t, "jac": lambda t: basis}],
-                         options={"ftol": tol, "maxiter": max_iter}).x
-    candidates = [q0, p, full(theta)]
-    return min(candidates, key=_conditional_negentropy)
-
-
-def broja_pid(joint: np.ndarray) -> PID:
+def broja_pid(joint: np.ndarray, solver=None) -> PID:
     """Exact BROJA PID, in bits, of a joint table ``p(x1, x2, y)`` of shape (k1, k2, ky).
+
+    ``q*`` comes from :func:`~missmodal.informativeness.broja.solve_broja` (feasible within
+    ``FEASIBILITY_TOL``, optimal within the certified ``GAP_TOL``, else an error); the terms are clipped at 0
+    only within that certified tolerance. ``solver`` replaces the default primal-dual solver.
 
     Examples
     --------
@@ -170,10 +120,11 @@ def broja_pid(joint: np.ndarray) -> PID:
     1.0
     """
     p = np.asarray(joint, dtype=float)
+    solution = solve_broja(p) if solver is None else solve_broja(p, solver=solver)
     informations = mutual_information(p)
-    q = broja_q(p)
-    i_q = informations["i12"] + (_conditional_negentropy(q) - _conditional_negentropy(p / p.sum())) / LOG2
-    return pid_from_informations(informations["i1"], informations["i2"], i_q, informations["i12"])
+    i_q = informations["i12"] + (solution.objective - conditional_negentropy(p / p.sum())) / LOG2
+    tolerance = (GAP_TOL + 10 * FEASIBILITY_TOL) / LOG2 + 1e-9
+    return pid_from_informations(informations["i1"], informations["i2"], i_q, informations["i12"], tolerance=tolerance)
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:

@@ -25,6 +25,7 @@ from ..errors import MissmodalError
 from .base import MODELS, FusionModel, batched_logits
 from .predictor import Predictor
 from .preprocess import Preprocessing
+from .validation import build_checked, check_config, check_weights_hash, model_files, read_config, weights_digest
 
 FORMAT = "missmodal-model"
 FORMAT_VERSION = 1
@@ -62,7 +63,12 @@ class FittedModel(Predictor):
         """Uncalibrated probabilities (``(n, 2)`` binary, ``(n, C)`` otherwise) or values ``(n,)`` (regression)."""
         inputs, observed = self.preprocessing.inputs(data)
         logits = batched_logits(self.module, inputs, observed, self.preprocessing.covariates(data), batch_size)
-        return self.preprocessing.scores(logits)
+        scores = self.preprocessing.scores(logits)
+        bad = ~np.isfinite(scores.reshape(len(scores), -1)).all(axis=1)
+        if bad.any():  # never hand out NaN predictions
+            raise MissmodalError(f"the model gives non-finite outputs for {int(bad.sum())} sample(s) (first: row "
+                                 f"{int(np.flatnonzero(bad)[0])}); are input values far outside the training range?")
+        return scores
 
     # --- files ------------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
@@ -76,14 +82,17 @@ def write_model_files(path: str | Path, tensors: dict[str, torch.Tensor], archit
     """Write ``tensors`` to ``model.safetensors`` and the JSON description to ``model.json`` in folder ``path``.
 
     The JSON holds the format tag and version, ``architecture`` (registry name and parameters), the
-    preprocessing, the training-group counts and ``model.info``; both files are written atomically.
+    preprocessing, the training-group counts and ``model.info``; both files are written atomically. The
+    weights go first and ``model.json`` records their SHA-256, which loading checks: a crash between the two
+    writes, or two runs into one folder, never yields a folder that loads.
     """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     with atomic_path(path / WEIGHTS_FILE) as tmp:
         save_file(tensors, str(tmp), metadata={"format": FORMAT})
     payload = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "architecture": architecture,
+        "format": FORMAT, "format_version": FORMAT_VERSION, "weights_sha256": weights_digest(path / WEIGHTS_FILE),
+        "architecture": architecture,
         "preprocessing": model.preprocessing.to_dict(),
         "train_group_counts": {str(k): v for k, v in sorted(model.train_group_counts.items())},
         "info": model.info,
@@ -105,38 +114,34 @@ def load_model(path: str | Path) -> Predictor:
     :class:`FittedModel`, a tabular baseline or an ensemble.
 
     Safe for files from untrusted sources: the configuration is JSON, the architecture is chosen by
-    registry name among missmodal's own models, and the weights are read with safetensors.
+    registry name among missmodal's own models, and the weights are read with safetensors; the folder is
+    validated first (:mod:`missmodal.models.validation`: links, bounds, weights hash, shapes, finiteness).
     """
     path = Path(path)
     folder = path.parent if path.name == CONFIG_FILE else path
-    config_path, weights_path = folder / CONFIG_FILE, folder / WEIGHTS_FILE
-    if not config_path.is_file() or not weights_path.is_file():
-        raise MissmodalError(f"{folder}: not a missmodal model (needs {CONFIG_FILE} and {WEIGHTS_FILE})")
-    try:
-        payload = json.loads(config_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise MissmodalError(f"{config_path}: not valid JSON ({error})") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    config_path, weights_path = model_files(folder, (CONFIG_FILE, WEIGHTS_FILE))
+    payload = read_config(config_path)
+    if payload.get("format") != FORMAT:
         raise MissmodalError(f"{config_path}: not a missmodal model file (format must be {FORMAT!r})")
     if payload.get("format_version") != FORMAT_VERSION:
         raise MissmodalError(f"{config_path}: unsupported format_version {payload.get('format_version')!r}")
-    architecture = payload["architecture"]
-    counts = {int(k): int(v) for k, v in payload.get("train_group_counts", {}).items()}
-    preprocessing = Preprocessing.from_dict(payload["preprocessing"])
-    if architecture["name"] not in MODELS:  # a tabular baseline or a validation ensemble
+    architecture = payload.get("architecture")
+    name = architecture.get("name") if isinstance(architecture, dict) else None
+    if not isinstance(name, str) or name in MODELS:  # fusion networks (and malformed configs) get the full checks
+        check_config(payload, config_path)
+    check_weights_hash(payload, config_path, weights_path)
+    if name not in MODELS:  # a tabular baseline or a validation ensemble
         from .ensemble import load_predictor
 
+        try:
+            counts = {int(k): int(v) for k, v in payload.get("train_group_counts", {}).items()}
+            preprocessing = Preprocessing.from_dict(payload["preprocessing"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise MissmodalError(f"{config_path}: malformed preprocessing or group counts ({error!r})") from None
         return load_predictor(folder, architecture, preprocessing, counts, payload.get("info", {}))
+    counts = {int(k): int(v) for k, v in payload.get("train_group_counts", {}).items()}
+    preprocessing = Preprocessing.from_dict(payload["preprocessing"])
     builder = MODELS.get(architecture["name"])
-    try:
-        module = builder(**architecture["params"])
-    except TypeError as error:
-        raise MissmodalError(f"{config_path}: bad parameters for model {architecture['name']!r} ({error})") from None
-    try:
-        state = load_file(str(weights_path))
-        module.load_state_dict(state, strict=True)
-    except (RuntimeError, OSError, SafetensorError) as error:
-        first = str(error).splitlines()[0]
-        raise MissmodalError(f"{weights_path}: weights do not fit model {architecture['name']!r} ({first})") from None
+    module = build_checked(builder, architecture["params"], weights_path, architecture["name"])
     module.eval()
     return FittedModel(architecture["name"], module, preprocessing, counts, payload.get("info", {}))

@@ -19,14 +19,15 @@ import os
 from typing import Any, Sequence
 
 from .._atomic import write_text_atomic
+from .text import fmt_interval, fmt_number, human_label
 
 STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1250px;margin:2em auto;padding:0 1em;color:#222}
 h1{border-bottom:2px solid #333;padding-bottom:.2em} h2{margin-top:1.6em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;margin:.8em 0;font-size:.9em} th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em} th,td{border:1px solid #ddd;padding:.25em .6em;text-align:right} td{white-space:nowrap} td:first-child{white-space:normal}
 th{background:#f3f3f3} td:first-child,th:first-child{text-align:left}
 figure{margin:1em 0} figure img{max-width:100%} figcaption{color:#555;font-size:.9em}
-.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5em .8em} code,pre{background:#f6f6f6;padding:.1em .3em}
+.wide{overflow-x:auto} .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5em .8em} code,pre{background:#f6f6f6;padding:.1em .3em}
 """
 
 
@@ -41,13 +42,12 @@ def figure_to_data_uri(figure, dpi: int = 110) -> str:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if value is None:
-        return "–"
+    """A table cell: floats rounded to 3 decimals, a pair of numbers as an interval, None as ``–``."""
     if isinstance(value, (list, tuple)):
-        return html.escape(", ".join(map(str, value)))
-    return html.escape(str(value))
+        if len(value) == 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return html.escape(fmt_interval(value))
+        return html.escape(", ".join(fmt_number(v) for v in value))
+    return html.escape(fmt_number(value))
 
 
 class HtmlReport:
@@ -71,13 +71,14 @@ class HtmlReport:
         self._parts.append(f"<pre>{html.escape(text)}</pre>")
 
     def table(self, rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+        """Rows of dicts as a table; column keys are shown as human labels (``missing_rate`` -> ``missing rate``)."""
         if not rows:
             self.paragraph("(no rows)")
             return
         columns = list(columns or rows[0].keys())
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+        head = "".join(f"<th>{html.escape(human_label(c))}</th>" for c in columns)
         body = "".join("<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows)
-        self._parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        self._parts.append(f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
 
     def figure(self, figure, caption: str = "") -> None:
         uri = figure_to_data_uri(figure)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..data import MultimodalData
 from ..errors import MissmodalError
-from ..evaluate.combinations import all_combinations as expand_combinations
+from ..evaluate.combinations import MAX_COMBINATIONS, combination_codes, score_combinations
 from ..evaluate.groups import group_report
 from ..models import ENSEMBLE, TABULAR, Predictor, fit_tabular
 from .auto import DEFAULT_CANDIDATES, fit_auto
@@ -79,7 +79,8 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
 
 def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: bool = False, *,
                    train_group_counts: dict[int, int] | None = None, min_group_size: int = 10,
-                   head_coverage: float = 0.8) -> dict:
+                   head_coverage: float = 0.8, max_combinations: int | None = MAX_COMBINATIONS,
+                   combination_seed: int = 0) -> dict:
     """Group-stratified evaluation of a fitted model (:func:`missmodal.evaluate.group_report`).
 
     Parameters
@@ -90,6 +91,9 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
         modalities (:func:`missmodal.evaluate.combinations.all_combinations`).
     train_group_counts : defines head/tail and "seen in training" (default: the model's training counts).
     min_group_size : smallest group eligible as worst group.
+    max_combinations, combination_seed : with ``all_combinations``, evaluate at most this many combinations
+        (a seeded uniform sample beyond it; None: all), streamed in chunks; see
+        :mod:`missmodal.evaluate.combinations`. The report's ``combinations`` says what was evaluated.
 
     Returns
     -------
@@ -102,14 +106,20 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
         raise MissmodalError("evaluation data has no target")
     model.preprocessing.check(data)
     data = data.replace(target=model.preprocessing.align_target(data, "evaluation target"))
+    combinations = None
     if all_combinations:
-        data = expand_combinations(data)
+        codes, combinations = combination_codes(data.n_modalities, max_combinations, combination_seed)
+        target, scores, observed = score_combinations(model.scores, data, codes)
+    else:
+        target, scores, observed = data.target, model.scores(data), data.observed
     counts = model.train_group_counts if train_group_counts is None else train_group_counts
     class_counts = model.preprocessing.class_counts
     prior = None if class_counts is None else np.asarray(class_counts, dtype=float) / sum(class_counts)
-    report = group_report(data.target, model.scores(data), data.observed, data.modality_names, model.task,
+    report = group_report(target, scores, observed, data.modality_names, model.task,
                           classes=model.classes, train_group_counts=counts, min_group_size=min_group_size,
                           head_coverage=head_coverage, threshold=model.threshold, prior=prior)
-    report.update(model=model.name, all_combinations=all_combinations, n_samples=data.n_samples,
+    report.update(model=model.name, all_combinations=all_combinations, n_samples=len(target),
                   unseen_groups=[g["name"] for g in report["groups"] if not g["seen_in_training"]])
+    if combinations is not None:
+        report["combinations"] = combinations
     return report

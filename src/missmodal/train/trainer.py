@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -27,6 +28,7 @@ from torch import Tensor
 
 from .._atomic import atomic_path
 from ..data import MultimodalData, group_name
+from ..data.fingerprint import data_fingerprint
 from ..errors import MissmodalError
 from ..evaluate.gradients import gradient_alignment, shared_parameters
 from ..models import MODELS, FittedModel, FusionModel, Preprocessing
@@ -192,6 +194,20 @@ def selection_metrics(scores: np.ndarray, target: np.ndarray, codes: np.ndarray,
     return {"mean": mean, "worst": float(min(group_values)) if group_values else mean}
 
 
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """A checkpoint written by :class:`Trainer` (``weights_only`` loading: nothing is unpickled beyond
+    tensors and plain containers); a pickle, a truncated or a foreign file is a one-line error."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # noqa: BLE001  torch raises UnpicklingError, RuntimeError, EOFError, ... here
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+        raise MissmodalError(f"{path}: not a readable missmodal checkpoint ({type(error).__name__}: {first})") from None
+    keys = {"settings", "model", "optimizer", "objective", "state", "history"}
+    if not isinstance(payload, dict) or not keys <= set(payload):
+        raise MissmodalError(f"{path}: not a missmodal checkpoint (expected the keys {sorted(keys)})")
+    return payload
+
+
 class Trainer:
     """Trains one registered model with one objective; see the module docstring for the guarantees.
 
@@ -248,7 +264,9 @@ class Trainer:
         """Train on ``train_data``, select and early-stop on ``val_data``; return the selected model.
 
         ``resume=True`` continues from ``checkpoint_dir/checkpoint.pt`` when it exists (written by a run
-        with the same settings), and gives the same final weights as an uninterrupted run.
+        with the same settings on the same data: the checkpoint records a fingerprint of the training and
+        validation data and a different one is refused), and gives the same final weights as an
+        uninterrupted run. Without a checkpoint it warns and starts from scratch.
         """
         context = self.context or setup_distributed()
         config = self.config
@@ -276,6 +294,8 @@ class Trainer:
         warmup = ERM(objective_counts)
         loss_fn = per_sample_loss(preprocessing.task)
 
+        self._data = {"train": data_fingerprint(train_data), "val": data_fingerprint(val_data),
+                      "n_train": train_data.n_samples, "n_val": val_data.n_samples}
         state = {"epoch": 0, "best_score": -np.inf, "best_epoch": -1, "bad_epochs": 0, "stopped": False,
                  "best_state": copy.deepcopy(module.state_dict())}
         self.history_ = []
@@ -357,7 +377,7 @@ class Trainer:
 
     # --- checkpoints -----------------------------------------------------------------------------------
     def _save_checkpoint(self, module: FusionModel, optimizer, objective: GroupObjective, state: dict) -> None:
-        payload = {"settings": self._settings(), "model": module.state_dict(), "optimizer": optimizer.state_dict(),
+        payload = {"settings": self._settings(), "data": self._data, "model": module.state_dict(), "optimizer": optimizer.state_dict(),
                    "objective": objective.state_dict(), "state": state, "history": self.history_}
         with atomic_path(self.checkpoint_dir / CHECKPOINT_FILE) as tmp:
             torch.save(payload, tmp)
@@ -365,8 +385,15 @@ class Trainer:
     def _restore(self, module: FusionModel, optimizer, objective: GroupObjective, state: dict) -> None:
         path = None if self.checkpoint_dir is None else self.checkpoint_dir / CHECKPOINT_FILE
         if path is None or not path.is_file():
+            warnings.warn(f"resume: no checkpoint {path or '(no checkpoint_dir)'}; training starts from scratch", stacklevel=3)
             return
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        payload = read_checkpoint(path)
+        if payload.get("data") != self._data:
+            old = payload.get("data") or {}
+            raise MissmodalError(f"{path}: checkpoint was made on other data ({old.get('n_train', '?')} training samples, "
+                                 f"fingerprint {old.get('train', 'none')}) than this run's ({self._data['n_train']} samples, "
+                                 f"fingerprint {self._data['train']}); resume with the same data and split, or use a new "
+                                 "output folder")
         settings = self._settings()
         if payload["settings"] != settings:
             changed = _changed_settings(payload["settings"], settings)

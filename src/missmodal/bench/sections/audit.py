@@ -7,6 +7,7 @@ from typing import Any
 from ...audit import audit as run_audit
 from ...audit.plots import mechanism_figure, upset_figure
 from ..scenarios import Prepared, prepare
+from ...report.text import fmt_number, fmt_percent, markdown_table
 from .common import by_setting, cell_spec
 
 
@@ -32,7 +33,7 @@ def findings(summary: dict) -> list[str]:
     """One sentence per (dataset, scenario): group structure and which modalities' missingness is predictable."""
     lines = []
     for key, row in summary.items():
-        flagged = [m["name"] for m in row.get("mechanism") or [] if m.get("verdict", "").startswith("predictable")]
+        flagged = [m["name"] for m in row.get("mechanism") or [] if m.get("verdict") == "not MCAR"]
         evidence = (f"missingness of {', '.join(flagged)} is predictable from the observed data (not MCAR)" if flagged
                     else "no evidence against MCAR")
         lines.append(f"{key}: {row['n_groups']} combination groups (effective {row['effective_n_groups']:.1f}), "
@@ -41,12 +42,10 @@ def findings(summary: dict) -> list[str]:
 
 
 def markdown(summary: dict) -> list[str]:
-    lines = ["## Audit", "", "| dataset / scenario | groups | effective groups | complete | tail groups | tail share |",
-             "|---|---|---|---|---|---|"]
-    for key, row in summary.items():
-        lines.append(f"| {key} | {row['n_groups']} | {row['effective_n_groups']:.1f} | {row['complete_share']:.1%} | "
-                     f"{row['n_tail_groups']} | {row['tail_share']:.1%} |")
-    return lines + [""]
+    header = ["dataset / scenario", "groups", "effective groups", "complete", "tail groups", "tail share"]
+    cells = [[key, row["n_groups"], fmt_number(row["effective_n_groups"], 1), fmt_percent(row["complete_share"]),
+              row["n_tail_groups"], fmt_percent(row["tail_share"])] for key, row in summary.items()]
+    return ["## Audit", ""] + markdown_table(header, cells) + [""]
 
 
 def report(page, summary: dict, cells: list[dict]) -> None:
@@ -63,4 +62,9 @@ def report(page, summary: dict, cells: list[dict]) -> None:
         if row.get("mechanism"):
             if any(r["auroc"] is not None for r in row["mechanism"]):
                 page.figure(mechanism_figure(row["mechanism"]), f"Mechanism evidence, {dataset} under {scenario}")
-            page.table(row["mechanism"], ["name", "missing_rate", "auroc", "auroc_std", "verdict"])
+            else:
+                page.paragraph("No mechanism chart: no modality's presence could be modelled (each is always or never "
+                               "observed, or nothing else is observed to predict it from).", note=True)
+            page.table([{"modality": r["name"], "missing rate": fmt_percent(r["missing_rate"]),
+                         "CV AUROC of presence": fmt_number(r["auroc"]), "sd over folds": fmt_number(r["auroc_std"]),
+                         "verdict": r["verdict"]} for r in row["mechanism"]])

@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from ...report.text import fmt_stat
 from ..scenarios import dataset_label
 
 
@@ -26,11 +27,12 @@ def by_setting(cells: Iterable[dict], *keys: str) -> dict[tuple, list[dict]]:
 
 
 def mean_std(values: Iterable[float | None]) -> dict[str, float | int | None]:
-    """``{"mean", "std", "n"}`` of the non-missing values (std with ddof=0; None when empty)."""
+    """``{"mean", "std", "n"}`` of the non-missing values: the sample sd over seeds (ddof=1), None for a
+    single value; mean and sd None when there is none."""
     kept = np.array([v for v in values if v is not None], dtype=float)
     if kept.size == 0:
         return {"mean": None, "std": None, "n": 0}
-    return {"mean": float(kept.mean()), "std": float(kept.std()), "n": int(kept.size)}
+    return {"mean": float(kept.mean()), "std": float(kept.std(ddof=1)) if kept.size > 1 else None, "n": int(kept.size)}
 
 
 def aggregate(cells: list[dict], getter: Callable[[dict], float | None]) -> dict:
@@ -38,13 +40,29 @@ def aggregate(cells: list[dict], getter: Callable[[dict], float | None]) -> dict
     return mean_std(getter(c["result"]) for c in cells)
 
 
-def fmt(stat: dict | None, digits: int = 3) -> str:
-    """``0.912 ± 0.004`` (or ``–``)."""
-    if not stat or stat.get("mean") is None:
-        return "–"
-    if stat.get("n", 1) > 1:
-        return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
-    return f"{stat['mean']:.{digits}f}"
+#: ``0.912 ± 0.004`` (mean ± sd over seeds), ``(n = 2)`` when fewer seeds than the rest; see :func:`fmt_stat`.
+fmt = fmt_stat
+
+
+def headline_metrics(task: str | None) -> list[str]:
+    """The metrics a table leads with: AUROC first for a binary task (then accuracy, balanced accuracy,
+    Brier score), accuracy first otherwise (for one label per sample it equals F1-micro)."""
+    if task == "binary":
+        return ["auroc", "accuracy", "balanced_accuracy", "brier"]
+    return ["accuracy", "balanced_accuracy", "f1_macro"]
+
+
+def rows_by_setting(rows: Iterable[dict]) -> dict[tuple[str, str], list[dict]]:
+    """Summary rows grouped by their (dataset, scenario), in first-seen order."""
+    settings: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in rows:
+        settings[(row["dataset"], row["scenario"])].append(row)
+    return dict(settings)
+
+
+def setting_label(dataset: str, scenario: str) -> str:
+    """``dataset/scenario``, the name of one setting in tables and findings."""
+    return f"{dataset}/{scenario}"
 
 
 def failed_cells(cells: Iterable[dict]) -> list[dict]:
@@ -59,8 +77,15 @@ def failed_cells(cells: Iterable[dict]) -> list[dict]:
     return rows
 
 
-def zoom_to_data(ax, values: Iterable[float | None], margin: float = 0.05) -> None:
-    """Start the y axis just below the smallest of ``values`` (scores in [0, 1]) so differences stay visible."""
-    kept = [v for v in values if v is not None]
-    if kept:
-        ax.set_ylim(max(0.0, min(kept) - margin), 1.0)
+def zoom_to_data(ax, stats: Iterable[dict | None], margin: float = 0.05, floor: Iterable[float] = ()) -> None:
+    """Fit the y axis of scores in [0, 1] to the bars and their error bars (mean ± sd) and to the reference
+    lines at ``floor``, starting just below the lowest, so that differences stay visible and no error bar
+    is cut by the axis."""
+    low, high = list(floor), list(floor)
+    for stat in stats:
+        if stat and stat.get("mean") is not None:
+            spread = stat.get("std") or 0.0
+            low.append(stat["mean"] - spread)
+            high.append(stat["mean"] + spread)
+    if low:
+        ax.set_ylim(max(0.0, min(low) - margin), max(1.0, max(high)) + 0.02)

@@ -20,7 +20,12 @@ from sklearn.preprocessing import StandardScaler
 from ...evaluate.metrics import subset_metrics
 from ...impute import make_imputer
 from ..scenarios import Prepared
-from .common import aggregate, by_setting, cell_spec, fmt, mean_std, zoom_to_data
+from ...report.palette import method_colours
+from ...report.text import drop_empty_columns, human_label, markdown_table
+from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, rows_by_setting, zoom_to_data
+
+#: Downstream metrics summarised per (setting, imputer); the headline ones depend on the task.
+DOWNSTREAM_METRICS = ("auroc", "accuracy", "balanced_accuracy", "brier", "f1_micro", "f1_macro")
 
 
 def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
@@ -62,7 +67,7 @@ def run(spec: dict, prepared: Prepared) -> dict:
     classifier.fit(x_train, prepared.train.target)
     proba = classifier.predict_proba(x_test)
     downstream = subset_metrics(prepared.test.target, proba, prepared.test.task, classifier.classes_)
-    result = {"fit_transform_seconds": seconds, "downstream": downstream, "reconstruction": None}
+    result = {"fit_transform_seconds": seconds, "downstream": downstream, "reconstruction": None, "task": prepared.test.task}
     if prepared.has_oracle:
         errors = reconstruction_error(test, prepared.test_full, prepared.test.observed, prepared.train_full)
         kept = [v for v in errors.values() if v is not None]
@@ -75,8 +80,8 @@ def summarise(cells: list[dict]) -> dict:
     for (dataset, scenario, method), group in by_setting(cells, "method").items():
         rows.append({
             "dataset": dataset, "scenario": scenario, "method": method, "seeds": len(group),
-            "f1_micro": aggregate(group, lambda r: r["downstream"].get("f1_micro")),
-            "f1_macro": aggregate(group, lambda r: r["downstream"].get("f1_macro")),
+            "task": group[0]["result"].get("task"),
+            **{metric: aggregate(group, lambda r, m=metric: r["downstream"].get(m)) for metric in DOWNSTREAM_METRICS},
             "reconstruction_error": aggregate(group, lambda r: (r["reconstruction"] or {}).get("mean")),
             "seconds": aggregate(group, lambda r: r["fit_transform_seconds"]),
             "per_modality_error": {
@@ -87,60 +92,76 @@ def summarise(cells: list[dict]) -> dict:
     return {"rows": rows, "downstream_model": "standardised logistic regression on the imputed features"}
 
 
+def _lead(row: dict) -> str:
+    """The downstream metric a setting is ranked by: AUROC for a binary task, accuracy otherwise."""
+    return headline_metrics(row.get("task"))[0]
+
+
 def findings(summary: dict) -> list[str]:
-    """Per setting: the imputer with the best downstream F1 and the one with the lowest reconstruction error."""
+    """Per setting: the imputer with the best downstream headline metric and the one with the lowest
+    reconstruction error, quoted as the table shows them (mean ± sd over seeds)."""
     lines = []
-    settings = dict.fromkeys((r["dataset"], r["scenario"]) for r in summary["rows"])
-    for dataset, scenario in settings:
-        rows = [r for r in summary["rows"] if (r["dataset"], r["scenario"]) == (dataset, scenario)]
-        scored = [r for r in rows if r["f1_micro"]["mean"] is not None]
+    for (dataset, scenario), rows in rows_by_setting(summary["rows"]).items():
+        lead = _lead(rows[0])
+        scored = [r for r in rows if r[lead]["mean"] is not None]
         if not scored:
             continue
-        best = max(scored, key=lambda r: r["f1_micro"]["mean"])
-        text = f"{dataset}/{scenario}: best downstream F1-micro {best['method']} ({fmt(best['f1_micro'])})"
+        best = max(scored, key=lambda r: r[lead]["mean"])
+        text = f"{dataset}/{scenario}: best downstream {human_label(lead)}: {best['method']} ({fmt(best[lead], of=best['seeds'])})"
         exact = [r for r in rows if r["reconstruction_error"]["mean"] is not None]
         if exact:
             closest = min(exact, key=lambda r: r["reconstruction_error"]["mean"])
-            text += f"; closest to the hidden values {closest['method']} ({fmt(closest['reconstruction_error'])} σ)"
+            text += f"; closest to the hidden values: {closest['method']} ({fmt(closest['reconstruction_error'], of=closest['seeds'])} σ)"
         lines.append(text + ".")
     return lines
 
 
+def table_rows(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Per setting: its label, the column headers and the formatted cells (imputer first)."""
+    tables = []
+    for (dataset, scenario), rows in rows_by_setting(summary["rows"]).items():
+        metrics = headline_metrics(rows[0].get("task"))
+        header = ["imputer"] + [f"downstream {human_label(m)}" for m in metrics] + ["reconstruction error (σ units)", "seconds"]
+        cells = [[r["method"]] + [fmt(r[m], of=r["seeds"]) for m in metrics]
+                 + [fmt(r["reconstruction_error"], of=r["seeds"]), fmt(r["seconds"], 2, of=r["seeds"])] for r in rows]
+        tables.append((f"{dataset}/{scenario}", *drop_empty_columns(header, cells)))
+    return tables
+
+
 def markdown(summary: dict) -> list[str]:
-    lines = ["## Imputation (test split)", "", "| dataset / scenario | imputer | downstream F1-micro | reconstruction error (σ units) | seconds |",
-             "|---|---|---|---|---|"]
-    for row in summary["rows"]:
-        lines.append(f"| {row['dataset']}/{row['scenario']} | {row['method']} | {fmt(row['f1_micro'])} | "
-                     f"{fmt(row['reconstruction_error'])} | {fmt(row['seconds'], 2)} |")
-    return lines + [""]
+    lines = ["## Imputation (test split; mean ± sd over seeds)", ""]
+    for setting, header, cells in table_rows(summary):
+        lines += [f"### {setting}", ""] + markdown_table(header, cells) + [""]
+    return lines
 
 
-def figure(summary: dict):
-    """Grouped bars: downstream F1 per imputer and scenario (error bars: std over seeds)."""
+def figure(rows: list[dict], methods: list[str]):
+    """One setting: the downstream headline metric per imputer and, where the hidden true values are known,
+    the reconstruction error (error bars: sd over seeds). One colour per imputer across the report."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = summary["rows"]
-    settings = sorted({f"{r['dataset']}/{r['scenario']}" for r in rows})
-    methods = list(dict.fromkeys(r["method"] for r in rows))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    width = 0.8 / max(1, len(methods))
-    for metric, ax, label in (("f1_micro", axes[0], "downstream F1-micro"), ("reconstruction_error", axes[1], "reconstruction error (σ units)")):
-        for k, method in enumerate(methods):
-            means, stds = [], []
-            for setting in settings:
-                row = next((r for r in rows if f"{r['dataset']}/{r['scenario']}" == setting and r["method"] == method), None)
-                stat = row[metric] if row else None
-                means.append(stat["mean"] if stat and stat["mean"] is not None else np.nan)
-                stds.append(stat["std"] if stat and stat["std"] is not None else 0.0)
-            ax.bar(np.arange(len(settings)) + k * width, means, width, yerr=stds, label=method, capsize=2)
-        ax.set_xticks(np.arange(len(settings)) + width * (len(methods) - 1) / 2)
-        ax.set_xticklabels(settings, rotation=20, ha="right")
+    lead = _lead(rows[0])
+    panels = [(lead, f"downstream {human_label(lead)}")]
+    if any(r["reconstruction_error"]["mean"] is not None for r in rows):
+        panels.append(("reconstruction_error", "reconstruction error (σ units)"))
+    colours = method_colours(methods)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1.5, 3.4), squeeze=False)
+    for ax, (metric, label) in zip(axes[0], panels):
+        stats = [r[metric] for r in rows]
+        x = np.arange(len(rows))
+        ax.bar(x, [s["mean"] if s["mean"] is not None else np.nan for s in stats], 0.7, yerr=[s["std"] or 0 for s in stats],
+               color=[colours[r["method"]] for r in rows], capsize=3)
+        ax.set_xticks(x)
+        ax.set_xticklabels([r["method"] for r in rows], rotation=20 if len(rows) > 4 else 0, ha="right" if len(rows) > 4 else "center")
         ax.set_ylabel(label)
-    axes[0].legend(fontsize=8, ncol=2)
-    zoom_to_data(axes[0], (r["f1_micro"]["mean"] for r in rows))
+        if metric == lead:
+            zoom_to_data(ax, stats)
+        else:
+            ax.set_ylim(0, max((s["mean"] or 0) + (s["std"] or 0) for s in stats) * 1.1)
+    fig.suptitle(f"{rows[0]['dataset']}/{rows[0]['scenario']}: imputers (mean ± sd over seeds)", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -150,8 +171,12 @@ def report(page, summary: dict, cells: list[dict]) -> None:
     page.paragraph("Each imputer is fitted on the training split; the test split is imputed and scored by a standardised "
                    "logistic regression trained on the imputed training split, and (where the complete data is known) by the "
                    "error of the imputed values against the hidden true ones, in units of each modality's spread.")
-    if summary["rows"]:
-        page.figure(figure(summary), "Imputers: downstream F1 and reconstruction error (mean ± std over seeds)")
-    page.table([{"dataset / scenario": f"{r['dataset']}/{r['scenario']}", "imputer": r["method"],
-                 "F1-micro": fmt(r["f1_micro"]), "F1-macro": fmt(r["f1_macro"]),
-                 "reconstruction error": fmt(r["reconstruction_error"]), "seconds": fmt(r["seconds"], 2)} for r in summary["rows"]])
+    methods = list(dict.fromkeys(r["method"] for r in summary["rows"]))
+    for (dataset, scenario), rows in rows_by_setting(summary["rows"]).items():
+        page.heading(f"{dataset} — {scenario}", level=3)
+        page.figure(figure(rows, methods), f"Imputers on {dataset}/{scenario}: downstream score and reconstruction error")
+        if all(r["reconstruction_error"]["mean"] is None for r in rows):
+            page.paragraph("No reconstruction-error chart: the true values behind the missing slots are unknown here "
+                           "(natural missingness, or no missing slot in the test split).", note=True)
+        for _, header, table in table_rows({"rows": rows}):
+            page.table([dict(zip(header, row)) for row in table])

@@ -10,6 +10,8 @@ import numpy as np
 from ...errors import InsufficientDataError
 from ...informativeness import informativeness_report
 from ..scenarios import Prepared, dataset_label
+from ...report.palette import REFERENCE_COLOUR, VARIANT_COLOURS, VARIANT_LABELS
+from ...report.text import fmt_number, human_label, markdown_table
 from .common import by_setting, cell_spec, fmt, mean_std
 
 QUANTITIES = ("information_bits", "gain_bits")
@@ -22,7 +24,7 @@ def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
 def run(spec: dict, prepared: Prepared) -> dict:
     """Naive and corrected estimates (and the full-data oracle); ``{"skipped": reason}`` when the scenario leaves
     too few complete cases to estimate anything (e.g. 6 modalities each missing at 50%: ~1.6% complete)."""
-    options = dict(spec["options"])
+    options = {"interval": "fixed", **spec["options"]}  # the bench is an overview: refitted intervals cost one fit per resample
     try:
         estimate = informativeness_report(prepared.data, seed=spec["seed"], **options)
     except InsufficientDataError as error:
@@ -55,7 +57,7 @@ def summarise(cells: list[dict]) -> dict:
     for (dataset, scenario), group in by_setting(_estimated(cells)).items():
         first = group[0]["result"]["estimate"]
         row = {"dataset": dataset, "scenario": scenario, "seeds": len(group),
-               "correction": first.get("correction"), "diagnostics": first.get("diagnostics"),
+               "correction": first.get("correction"), "warnings": first.get("warnings"), "diagnostics": first.get("diagnostics"),
                "ranking": first.get("ranking"), "quantities": {}, "rmse_to_oracle": {}}
         for quantity in QUANTITIES:
             keys = list(_values(first, "naive", quantity))
@@ -63,11 +65,11 @@ def summarise(cells: list[dict]) -> dict:
             for key in keys:
                 table[key] = {
                     estimate: mean_std(_values(c["result"]["estimate"], estimate, quantity).get(key) for c in group)
-                    for estimate in ("naive", "corrected")
+                    for estimate in ("naive", "corrected", "dr")
                 }
                 table[key]["oracle"] = mean_std(_values(c["result"]["oracle"], "naive", quantity).get(key) for c in group)
             row["quantities"][quantity] = table
-            for estimate in ("naive", "corrected"):
+            for estimate in ("naive", "corrected", "dr"):
                 errors = [(_values(c["result"]["estimate"], estimate, quantity).get(k), _values(c["result"]["oracle"], "naive", quantity).get(k))
                           for c in group for k in keys]
                 errors = [(a - b) ** 2 for a, b in errors if a is not None and b is not None]
@@ -76,22 +78,33 @@ def summarise(cells: list[dict]) -> dict:
     return {"rows": rows, "skipped": _skipped(cells)}
 
 
+#: Estimates a table or chart may show, in this order; one colour each (``report.palette``).
+VARIANTS = ("naive", "corrected", "dr", "oracle")
+
+
+def _shown(table: dict) -> list[str]:
+    """The variants of a quantity's table that have at least one value."""
+    return [v for v in VARIANTS if any((stats.get(v) or {}).get("mean") is not None for stats in table.values())]
+
+
 def findings(summary: dict) -> list[str]:
-    """Per setting: the modality with the largest gain given the rest, and how close naive/corrected are to the oracle."""
+    """Per setting: the modality with the largest gain given the rest, quoted as the table shows it (mean ±
+    sd over seeds, of the corrected estimate where the correction applied), and how close naive and
+    corrected come to the full-data oracle."""
     lines = []
     for row in summary["rows"]:
         applied = (row.get("correction") or {}).get("status") == "applied"
-        ranking = row.get("ranking") or []
-        top = ranking[0] if ranking else None
+        estimate = "corrected" if applied else "naive"
+        gains = {key: stats[estimate] for key, stats in row["quantities"].get("gain_bits", {}).items()
+                 if stats[estimate]["mean"] is not None}
         text = f"{row['dataset']}/{row['scenario']}: "
-        if top:
-            low, high = top["interval"] if top.get("interval") else (None, None)
-            interval = f" [{low:.3f}, {high:.3f}]" if low is not None else ""
-            text += f"largest gain given the rest ({'corrected' if applied else 'naive'}): {top['modality']} {top['gain_bits']:.3f} bits{interval}"
+        if gains:
+            top = max(gains, key=lambda key: gains[key]["mean"])
+            text += f"largest gain given the rest ({estimate}): {top} {fmt(gains[top], of=row['seeds'])} bits"
         rmse = row["rmse_to_oracle"].get("information_bits", {})
         if rmse.get("naive") is not None:
-            text += f"; RMSE of I(Y; X_S) to the full-data oracle: naive {rmse['naive']:.3f}"
-            text += f", corrected {rmse['corrected']:.3f} bits" if rmse.get("corrected") is not None else " bits"
+            text += f"; RMSE of I(Y; X_S) to the full-data oracle: naive {fmt_number(rmse['naive'])}"
+            text += f", corrected {fmt_number(rmse['corrected'])} bits" if rmse.get("corrected") is not None else " bits"
         if not applied:
             text += f" (correction {(row.get('correction') or {}).get('status', 'not applied')})"
         lines.append(text + ".")
@@ -109,41 +122,61 @@ def _not_estimated(summary: dict) -> dict[str, tuple[list[int], str]]:
     return settings
 
 
+def _rmse_line(row: dict) -> str | None:
+    """``RMSE to the oracle: ...`` for the estimates that have one; None without an oracle."""
+    parts = []
+    for quantity, label in (("information_bits", "I(Y; X_S)"), ("gain_bits", "gains")):
+        known = {e: v for e, v in row["rmse_to_oracle"].get(quantity, {}).items() if v is not None}
+        if known:
+            parts.append(f"{label} " + ", ".join(f"{e} {fmt_number(v)}" for e, v in known.items()))
+    return f"RMSE to the full-data oracle (bits): {'; '.join(parts)}" if parts else None
+
+
+def gain_table(row: dict) -> tuple[list[str], list[list[str]]]:
+    """Header and cells of the gain table (mean ± sd over seeds), with the variants that have values."""
+    table = row["quantities"].get("gain_bits", {})
+    shown = _shown(table)
+    cells = [[key] + [fmt(stats[v], of=row["seeds"]) for v in shown] for key, stats in table.items()]
+    return ["modality"] + [f"gain {v}" for v in shown], cells
+
+
 def markdown(summary: dict) -> list[str]:
-    lines = ["## Informativeness (bits; naive = complete cases, corrected = IPW, oracle = full data)", ""]
+    lines = ["## Informativeness (bits; naive = complete cases, corrected = IPW, oracle = full data; mean ± sd over seeds)", ""]
     for row in summary["rows"]:
-        lines += [f"### {row['dataset']}/{row['scenario']}", "",
-                  f"RMSE to the oracle: information naive {row['rmse_to_oracle'].get('information_bits', {}).get('naive')}, "
-                  f"corrected {row['rmse_to_oracle'].get('information_bits', {}).get('corrected')}; "
-                  f"gains naive {row['rmse_to_oracle'].get('gain_bits', {}).get('naive')}, corrected {row['rmse_to_oracle'].get('gain_bits', {}).get('corrected')}",
-                  "", "| modality | gain naive | gain corrected | gain oracle |", "|---|---|---|---|"]
-        for key, stats in row["quantities"].get("gain_bits", {}).items():
-            lines.append(f"| {key} | {fmt(stats['naive'])} | {fmt(stats['corrected'])} | {fmt(stats['oracle'])} |")
-        lines.append("")
+        lines += [f"### {row['dataset']}/{row['scenario']}", ""]
+        rmse = _rmse_line(row)
+        lines += [rmse, ""] if rmse else []
+        header, cells = gain_table(row)
+        lines += markdown_table(header, cells) + [""]
     lines += [f"- skipped {s['dataset']}/{s['scenario']} seed {s['seed']}: {s['reason']}" for s in summary.get("skipped", [])]
     return lines + [""] if summary.get("skipped") else lines
 
 
 def figure(row: dict, quantity: str):
-    """Bars of naive, corrected and oracle estimates per subset/modality (error bars: std over seeds)."""
+    """Bars of each variant's estimate per subset/modality (error bars: sd over seeds), one colour per
+    variant; None when no variant has a value."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     table = row["quantities"].get(quantity, {})
-    keys = list(table)
-    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(keys) + 2), 3.6))
-    width = 0.27
-    for k, estimate in enumerate(("naive", "corrected", "oracle")):
-        stats = [table[key][estimate] for key in keys]
-        ax.bar(np.arange(len(keys)) + k * width, [s["mean"] if s["mean"] is not None else np.nan for s in stats], width,
-               yerr=[s["std"] or 0 for s in stats], label=estimate, capsize=2)
-    ax.set_xticks(np.arange(len(keys)) + width)
-    ax.set_xticklabels(keys, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("bits")
-    ax.set_title(f"{row['dataset']}/{row['scenario']}: {quantity.replace('_', ' ')}")
-    ax.legend(fontsize=8)
+    keys, shown = list(table), _shown(table)
+    if not keys or not shown:
+        return None
+    fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(keys) * len(shown) + 3), 3.6))
+    width = 0.8 / len(shown)
+    x = np.arange(len(keys))
+    for k, variant in enumerate(shown):
+        stats = [table[key][variant] for key in keys]
+        ax.bar(x + (k - (len(shown) - 1) / 2) * width, [s["mean"] if s["mean"] is not None else np.nan for s in stats], width,
+               yerr=[s["std"] or 0 for s in stats], label=VARIANT_LABELS[variant], color=VARIANT_COLOURS[variant], capsize=2)
+    ax.axhline(0, color=REFERENCE_COLOUR, lw=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels(keys, rotation=30 if len(keys) > 6 else 0, ha="right" if len(keys) > 6 else "center", fontsize=8)
+    ax.set_ylabel(human_label(quantity))
+    ax.set_title(f"{row['dataset']}/{row['scenario']}: {human_label(quantity)} (mean ± sd over {row['seeds']} seeds)", fontsize=9)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -164,8 +197,16 @@ def report(page, summary: dict, cells: list[dict]) -> None:
         if correction.get("status") != "applied" or correction.get("warning"):
             page.paragraph(f"Correction {correction.get('status')}: {correction.get('message', '')} {correction.get('warning', '')}".strip(),
                            note=True)
-        page.figure(informativeness_figure(group[0]["result"]["estimate"]), "Naive vs corrected with bootstrap intervals (first seed)")
-        if any(s["oracle"]["mean"] is not None for s in row["quantities"].get("gain_bits", {}).values()):
-            page.figure(figure(row, "gain_bits"), "Gain of each modality given the rest: naive, corrected, oracle")
-        page.table([{"modality": key, "gain naive": fmt(s["naive"]), "gain corrected": fmt(s["corrected"]), "gain oracle": fmt(s["oracle"])}
-                    for key, s in row["quantities"].get("gain_bits", {}).items()])
+        rmse = _rmse_line(row)
+        if rmse:
+            page.paragraph(rmse + ".")
+        gains = figure(row, "gain_bits")
+        if gains is not None:
+            page.figure(gains, "Gain of each modality given the rest, mean ± sd over seeds (the table below)")
+        else:
+            page.paragraph("No gain chart: no modality has a gain estimate in this setting.", note=True)
+        header, table = gain_table(row)
+        page.table([dict(zip(header, cells_row)) for cells_row in table])
+        seed = group[0]["spec"]["seed"]
+        page.figure(informativeness_figure(group[0]["result"]["estimate"]),
+                    f"One seed only (seed {seed}): naive vs corrected with 95% bootstrap intervals")

@@ -15,7 +15,9 @@ from ...data.groups import head_groups
 from ...evaluate.metrics import calibration_view, reliability_bins
 from ...train import evaluate_model, fit_model
 from ..scenarios import Prepared
-from .common import aggregate, by_setting, cell_spec, fmt, mean_std, zoom_to_data
+from ...report.palette import PART_COLOURS, REFERENCE_COLOUR
+from ...report.text import drop_empty_columns, group_labels, human_label, markdown_table
+from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, rows_by_setting, setting_label, zoom_to_data
 
 
 #: Rows of the model x group heatmap (2^M - 1 groups can occur; the first ones, in evaluation order, are shown).
@@ -41,7 +43,7 @@ def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
 
 
 def _brief(report: dict) -> dict:
-    keep = ("accuracy", "f1_micro", "f1_macro", "auroc", "auprc", "brier", "ece", "log_loss", "mse", "count")
+    keep = ("accuracy", "balanced_accuracy", "f1_micro", "f1_macro", "auroc", "auprc", "brier", "ece", "log_loss", "mse", "count")
     return {
         "overall": report["overall"], "head": report["head"], "tail": report["tail"],
         "worst_group": report["worst_group"], "complete": report["complete"], "incomplete": report["incomplete"],
@@ -59,6 +61,15 @@ def reliability(fitted, test, train_counts: dict[int, int], head_coverage: float
     return {part: reliability_bins(confidence[rows], outcome[rows]) for part, rows in (("head", in_head), ("tail", ~in_head))}
 
 
+def majority_accuracy(train_target: np.ndarray, test_target: np.ndarray) -> float | None:
+    """Accuracy of always predicting the most frequent training class (the reference a model must beat);
+    None for regression or multi-label targets."""
+    if train_target.ndim != 1 or train_target.dtype.kind == "f" or len(test_target) == 0:
+        return None
+    classes, counts = np.unique(train_target, return_counts=True)
+    return float(np.mean(test_target == classes[np.argmax(counts)]))
+
+
 def run(spec: dict, prepared: Prepared) -> dict:
     train_counts = prepared.train.group_counts()
     start = time.perf_counter()
@@ -66,11 +77,14 @@ def run(spec: dict, prepared: Prepared) -> dict:
                        **spec["training"])
     options = dict(train_group_counts=train_counts, min_group_size=spec["min_group_size"], head_coverage=spec["head_coverage"])
     result = {"test": _brief(evaluate_model(fitted, prepared.test, **options)), "all_combinations": None,
-              "train_seconds": time.perf_counter() - start,
-              "reliability": reliability(fitted, prepared.test, train_counts, spec["head_coverage"])}
+              "train_seconds": time.perf_counter() - start, "task": prepared.test.task,
+              "reliability": reliability(fitted, prepared.test, train_counts, spec["head_coverage"]),
+              "majority_accuracy": {"test": majority_accuracy(prepared.train.target, prepared.test.target), "all_combinations": None}}
     complete_test = prepared.test_full if prepared.has_oracle else prepared.test.subset(prepared.test.is_complete())
     if complete_test.n_samples:
         result["all_combinations"] = _brief(evaluate_model(fitted, complete_test, all_combinations=True, **options))
+        result["all_combinations"]["n_samples"] = int(complete_test.n_samples)
+        result["majority_accuracy"]["all_combinations"] = majority_accuracy(prepared.train.target, complete_test.target)
     return result
 
 
@@ -80,25 +94,33 @@ def _get(report: dict | None, part: str, metric: str = "accuracy"):
     return report[part].get(metric)
 
 
+#: The overall metrics summarised per (setting, method) besides the accuracy of each part.
+OVERALL_METRICS = ("auroc", "balanced_accuracy", "brier", "f1_micro", "f1_macro")
+PARTS = (("accuracy", "overall"), ("head_accuracy", "head"), ("tail_accuracy", "tail"), ("worst_group_accuracy", "worst group"))
+
+
 def summarise(cells: list[dict]) -> dict:
     rows, heatmap = [], {}
     for (dataset, scenario, method), group in by_setting(cells, "method").items():
-        row = {"dataset": dataset, "scenario": scenario, "method": method, "seeds": len(group)}
+        row = {"dataset": dataset, "scenario": scenario, "method": method, "seeds": len(group),
+               "task": group[0]["result"].get("task")}
         for prefix, source in (("", "test"), ("allcomb_", "all_combinations")):
             for part in ("overall", "head", "tail", "worst_group"):
                 name = f"{prefix}{'accuracy' if part == 'overall' else part + '_accuracy'}"
                 row[name] = aggregate(group, lambda r, s=source, p=part: _get(r[s], p))
-        for metric in ("auroc", "brier"):
-            row[metric] = aggregate(group, lambda r, m=metric: _get(r["test"], "overall", m))
-        row["f1_micro"] = aggregate(group, lambda r: _get(r["test"], "overall", "f1_micro"))
-        row["f1_macro"] = aggregate(group, lambda r: _get(r["test"], "overall", "f1_macro"))
+            for metric in OVERALL_METRICS:
+                row[prefix + metric] = aggregate(group, lambda r, s=source, m=metric: _get(r[s], "overall", m))
+            row[prefix + "majority_accuracy"] = aggregate(group, lambda r, s=source: (r.get("majority_accuracy") or {}).get(s))
+        row["allcomb_samples"] = aggregate(group, lambda r: (r["all_combinations"] or {}).get("n_samples"))
         row["worst_group"] = [(c["result"]["test"]["worst_group"] or {}).get("name") for c in group]
         row["train_seconds"] = aggregate(group, lambda r: r["train_seconds"])
         rows.append(row)
         source = "all_combinations" if group[0]["result"]["all_combinations"] else "test"
         names = [g["name"] for g in group[0]["result"][source]["groups"]]
-        heatmap.setdefault(f"{dataset}/{scenario}", {"evaluation": source, "groups": names, "methods": {}})
-        heatmap[f"{dataset}/{scenario}"]["methods"][method] = {
+        modalities = list(dict.fromkeys(m for g in group[0]["result"][source]["groups"] for m in g["modalities"]))
+        heatmap.setdefault(setting_label(dataset, scenario), {"evaluation": source, "groups": names, "modalities": modalities,
+                                                              "methods": {}})
+        heatmap[setting_label(dataset, scenario)]["methods"][method] = {
             name: mean_std(next((g["accuracy"] for g in c["result"][source]["groups"] if g["name"] == name), None) for c in group)["mean"]
             for name in names
         }
@@ -114,44 +136,70 @@ def pooled_reliability(cells: list[dict]) -> dict:
             counts = np.sum([t[part]["count"] for t in tables], axis=0)
             means = {key: [sum(t[part]["count"][b] * (t[part][key][b] or 0.0) for t in tables) / counts[b] if counts[b] else None
                            for b in range(len(counts))] for key in ("confidence", "outcome")}
-            pooled.setdefault(f"{dataset}/{scenario}", {}).setdefault(method, {})[part] = {"count": counts.tolist(), **means}
+            pooled.setdefault(setting_label(dataset, scenario), {}).setdefault(method, {})[part] = {"count": counts.tolist(), **means}
     return pooled
 
 
+def _lead(rows: list[dict]) -> str:
+    """The metric a setting's rows are ranked by: AUROC for a binary task, accuracy otherwise."""
+    return headline_metrics(rows[0].get("task"))[0]
+
+
 def findings(summary: dict) -> list[str]:
-    """Per setting: the best model+loss overall, and the best on the worst group (all combinations where known)."""
+    """Per setting: the best model+loss on the headline metric, and the best on the worst group (all
+    combinations where known), each quoted as its table shows it (mean ± sd over seeds)."""
     lines = []
-    settings = dict.fromkeys((r["dataset"], r["scenario"]) for r in summary["rows"])
-    for dataset, scenario in settings:
-        rows = [r for r in summary["rows"] if (r["dataset"], r["scenario"]) == (dataset, scenario) and r["accuracy"]["mean"] is not None]
+    for (dataset, scenario), rows in rows_by_setting(summary["rows"]).items():
+        lead = _lead(rows)
+        rows = [r for r in rows if r[lead]["mean"] is not None]
         if not rows:
             continue
-        best = max(rows, key=lambda r: r["accuracy"]["mean"])
-        text = f"{dataset}/{scenario}: best overall accuracy {best['method']} ({fmt(best['accuracy'])})"
-        for key, label in (("allcomb_worst_group_accuracy", "all-combinations worst group"), ("worst_group_accuracy", "worst group")):
+        best = max(rows, key=lambda r: r[lead]["mean"])
+        text = f"{setting_label(dataset, scenario)}: best overall {human_label(lead)}: {best['method']} ({fmt(best[lead], of=best['seeds'])})"
+        reference = best["majority_accuracy"]
+        if lead == "accuracy" and reference["mean"] is not None:
+            text += f", majority class {fmt(reference)}"
+        for key, label in (("allcomb_worst_group_accuracy", "all-combinations worst-group accuracy"),
+                           ("worst_group_accuracy", "worst-group accuracy")):
             ranked = [r for r in rows if r[key]["mean"] is not None]
             if ranked:
                 top = max(ranked, key=lambda r: r[key]["mean"])
-                text += f"; best {label} {top['method']} ({fmt(top[key])})"
+                text += f"; best {label}: {top['method']} ({fmt(top[key], of=top['seeds'])})"
                 break
         lines.append(text + ".")
     return lines
 
 
+def _columns(rows: list[dict]) -> list[tuple[str, str]]:
+    """(key, header) of a setting's table: the headline metrics of its task, then the group parts."""
+    lead = [(m, human_label(m)) for m in headline_metrics(rows[0].get("task"))]
+    return lead + [("head_accuracy", "head acc."), ("tail_accuracy", "tail acc."), ("worst_group_accuracy", "worst-group acc."),
+                   ("allcomb_accuracy", "all-comb. acc."), ("allcomb_tail_accuracy", "all-comb. tail"),
+                   ("allcomb_worst_group_accuracy", "all-comb. worst"), ("majority_accuracy", "majority class")]
+
+
+def table_rows(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Per setting: its label, the column headers and the formatted cells (model+loss first); a cell over
+    fewer seeds than its row says how many."""
+    tables = []
+    for (dataset, scenario), rows in rows_by_setting(summary["rows"]).items():
+        columns = _columns(rows)
+        cells = [[r["method"]] + [fmt(r[key], of=r["seeds"]) for key, _ in columns] for r in rows]
+        tables.append((setting_label(dataset, scenario), *drop_empty_columns(["model+loss"] + [h for _, h in columns], cells)))
+    return tables
+
+
 def markdown(summary: dict) -> list[str]:
-    lines = ["## Models (test split; all-combinations on complete test samples)", "",
-             "| dataset / scenario | model+loss | accuracy | AUROC | Brier | head | tail | worst group | all-comb. accuracy | all-comb. tail | all-comb. worst |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in summary["rows"]:
-        lines.append(f"| {r['dataset']}/{r['scenario']} | {r['method']} | {fmt(r['accuracy'])} | {fmt(r['auroc'])} | "
-                     f"{fmt(r['brier'])} | {fmt(r['head_accuracy'])} | "
-                     f"{fmt(r['tail_accuracy'])} | {fmt(r['worst_group_accuracy'])} | {fmt(r['allcomb_accuracy'])} | "
-                     f"{fmt(r['allcomb_tail_accuracy'])} | {fmt(r['allcomb_worst_group_accuracy'])} |")
-    return lines + [""]
+    lines = ["## Models (test split; all-combinations on complete test samples; mean ± sd over seeds)", ""]
+    for setting, header, cells in table_rows(summary):
+        lines += [f"### {setting}", ""] + markdown_table(header, cells) + [""]
+    return lines
 
 
 def heatmap_figure(setting: str, table: dict):
-    """Accuracy of each method (columns) on each combination group (rows, by number of modalities), annotated."""
+    """Accuracy of each method (columns) on each combination group (rows, by number of modalities), annotated.
+
+    Returns the figure and the legend of the abbreviated group names (None when names are shown whole)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -160,9 +208,10 @@ def heatmap_figure(setting: str, table: dict):
     methods = list(table["methods"])
     shown = table["groups"][:MAX_HEATMAP_GROUPS]
     groups = sorted(shown, key=lambda name: (name.count("+"), shown.index(name)))
+    labels, legend = group_labels(groups, table.get("modalities") or [], max_width=28)
     values = np.array([[table["methods"][m].get(g) if table["methods"][m].get(g) is not None else np.nan for m in methods]
                        for g in groups], dtype=float)
-    fig, ax = plt.subplots(figsize=(2.5 + 1.3 * len(methods), 1.2 + 0.22 * len(groups)))
+    fig, ax = plt.subplots(figsize=(3.5 + 1.3 * len(methods), max(3.0, 1.4 + 0.22 * len(groups))))
     low = np.nanmin(values) if np.isfinite(values).any() else 0.0
     image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=low, vmax=1)
     for (row, column), value in np.ndenumerate(values):
@@ -170,14 +219,16 @@ def heatmap_figure(setting: str, table: dict):
             ax.text(column, row, f"{value:.2f}", ha="center", va="center", fontsize=6.5,
                     color="white" if value < low + 0.5 * (1 - low) else "black")
     ax.set_xticks(range(len(methods)))
-    ax.set_xticklabels(methods, rotation=20, ha="right", fontsize=8)
+    ax.set_xticklabels(methods, rotation=25, ha="right", fontsize=8)
     ax.set_yticks(range(len(groups)))
-    ax.set_yticklabels(groups, fontsize=7)
-    more = f", first {len(shown)} of {len(table['groups'])} groups" if len(shown) < len(table["groups"]) else ""
-    ax.set_title(f"{setting}: accuracy per combination group ({table['evaluation'].replace('_', '-')}{more})", fontsize=9)
-    fig.colorbar(image, ax=ax, fraction=0.04)
+    ax.set_yticklabels([labels[g] for g in groups], fontsize=7)
+    ax.set_ylabel("combination group")
+    where = "complete test samples under every combination" if table["evaluation"] == "all_combinations" else "test split"
+    more = f"; the first {len(shown)} of {len(table['groups'])} groups shown" if len(shown) < len(table["groups"]) else ""
+    ax.set_title(f"{setting}\naccuracy per combination group ({where}{more})", fontsize=9)
+    fig.colorbar(image, ax=ax, fraction=0.04, label="accuracy")
     fig.tight_layout()
-    return fig
+    return fig, legend
 
 
 def reliability_figure(setting: str, table: dict):
@@ -206,25 +257,49 @@ def reliability_figure(setting: str, table: dict):
 
 
 def bars_figure(rows: list[dict], prefix: str = ""):
-    """Overall, head, tail and worst-group accuracy per method and setting (error bars: std over seeds)."""
+    """One setting: overall, head, tail and worst-group accuracy per method (error bars: sd over seeds),
+    with the majority-class accuracy as the reference line; for a binary task a first panel gives the
+    overall AUROC (chance = 0.5). None when no bar has a value."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    parts = [("accuracy", "overall"), ("head_accuracy", "head"), ("tail_accuracy", "tail"), ("worst_group_accuracy", "worst group")]
-    labels = [f"{r['scenario']}\n{r['method']}" for r in rows]
-    fig, ax = plt.subplots(figsize=(max(7, 0.9 * len(rows) + 2), 4))
+    stats = [r[prefix + key] for r in rows for key, _ in PARTS]
+    if all(s["mean"] is None for s in stats):
+        return None
+    binary = rows[0].get("task") == "binary" and any(r[prefix + "auroc"]["mean"] is not None for r in rows)
+    width_ratios = [1, 2.5] if binary else [1]
+    fig, axes = plt.subplots(1, len(width_ratios), figsize=(max(6.5, 1.3 * len(rows) + 3) + 2.5 * binary, 3.8),
+                             squeeze=False, gridspec_kw={"width_ratios": width_ratios})
+    x = np.arange(len(rows))
+    rotate = {"rotation": 15, "ha": "right"} if len(rows) > 4 else {}
+    if binary:
+        ax = axes[0][0]
+        auroc = [r[prefix + "auroc"] for r in rows]
+        ax.bar(x, [s["mean"] if s["mean"] is not None else np.nan for s in auroc], 0.6, yerr=[s["std"] or 0 for s in auroc],
+               color=PART_COLOURS["overall"], capsize=2)
+        ax.axhline(0.5, color=REFERENCE_COLOUR, lw=1, ls=":")
+        ax.set_xticks(x)
+        ax.set_xticklabels([r["method"] for r in rows], fontsize=8, **rotate)
+        ax.set_ylabel("AUROC (dotted: chance)")
+        zoom_to_data(ax, auroc, floor=[0.5])
+    ax = axes[0][-1]
     width = 0.2
-    for k, (key, label) in enumerate(parts):
-        stats = [r[prefix + key] for r in rows]
-        ax.bar(np.arange(len(rows)) + k * width, [s["mean"] if s["mean"] is not None else np.nan for s in stats], width,
-               yerr=[s["std"] or 0 for s in stats], label=label, capsize=2)
-    ax.set_xticks(np.arange(len(rows)) + 1.5 * width)
-    ax.set_xticklabels(labels, fontsize=7)
+    for k, (key, label) in enumerate(PARTS):
+        part = [r[prefix + key] for r in rows]
+        ax.bar(x + k * width, [s["mean"] if s["mean"] is not None else np.nan for s in part], width,
+               yerr=[s["std"] or 0 for s in part], label=label, color=PART_COLOURS[label], capsize=2)
+    references = [r[prefix + "majority_accuracy"]["mean"] for r in rows if r[prefix + "majority_accuracy"]["mean"] is not None]
+    if references:
+        ax.axhline(float(np.mean(references)), color=REFERENCE_COLOUR, lw=1, ls="--", label="majority class")
+    ax.set_xticks(x + 1.5 * width)
+    ax.set_xticklabels([r["method"] for r in rows], fontsize=8, **rotate)
     ax.set_ylabel("accuracy")
-    zoom_to_data(ax, (r[prefix + key]["mean"] for r in rows for key, _ in parts))
-    ax.legend(fontsize=8)
+    zoom_to_data(ax, stats, floor=references)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    where = "complete test samples under every combination" if prefix else "test split"
+    fig.suptitle(f"{rows[0]['dataset']}/{rows[0]['scenario']}: {where} (mean ± sd over seeds)", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -234,17 +309,23 @@ def report(page, summary: dict, cells: list[dict]) -> None:
     page.paragraph("Each model is trained on the training split with early stopping on the validation split. 'Head' groups are "
                    "the most frequent training groups covering 80% of training samples; 'tail' the rest; 'worst group' the "
                    "lowest-accuracy group with enough test samples. The all-combinations evaluation masks the complete test "
-                   "samples under every non-empty combination of modalities.")
-    if summary["rows"]:
-        page.figure(bars_figure(summary["rows"]), "Overall, head, tail and worst-group accuracy on the test split")
-        if any(r["allcomb_accuracy"]["mean"] is not None for r in summary["rows"]):
-            page.figure(bars_figure(summary["rows"], "allcomb_"), "The same under all combinations of modalities")
-    for setting, table in summary["group_accuracy"].items():
-        page.figure(heatmap_figure(setting, table), f"Model x group accuracy, {setting}")
-    for setting, table in summary.get("reliability", {}).items():
-        page.figure(reliability_figure(setting, table), f"Reliability of the calibrated test predictions, head and tail groups, {setting}")
-    page.table([{"dataset / scenario": f"{r['dataset']}/{r['scenario']}", "model+loss": r["method"], "accuracy": fmt(r["accuracy"]),
-                 "AUROC": fmt(r["auroc"]), "Brier": fmt(r["brier"]), "F1-macro": fmt(r["f1_macro"]), "head": fmt(r["head_accuracy"]), "tail": fmt(r["tail_accuracy"]),
-                 "worst group": fmt(r["worst_group_accuracy"]), "all-comb.": fmt(r["allcomb_accuracy"]),
-                 "all-comb. tail": fmt(r["allcomb_tail_accuracy"]), "all-comb. worst": fmt(r["allcomb_worst_group_accuracy"])}
-                for r in summary["rows"]])
+                   "samples under every non-empty combination of modalities. The dashed line is the accuracy of always "
+                   "predicting the most frequent training class.")
+    for (dataset, scenario), rows in rows_by_setting(summary["rows"]).items():
+        setting = setting_label(dataset, scenario)
+        page.heading(setting, level=3)
+        for prefix, caption in (("", "on the test split"), ("allcomb_", "on the complete test samples under all combinations")):
+            fig = bars_figure(rows, prefix)
+            if fig is not None:
+                lead = "AUROC and overall" if rows[0].get("task") == "binary" else "Overall"
+                page.figure(fig, f"{lead}, head, tail and worst-group accuracy {caption}, {setting}")
+            elif prefix:
+                page.paragraph(f"{setting}: no all-combinations evaluation, the test split has no complete sample.", note=True)
+        if setting in summary["group_accuracy"]:
+            fig, legend = heatmap_figure(setting, summary["group_accuracy"][setting])
+            page.figure(fig, f"Model x group accuracy, {setting}" + (f" (modalities: {legend})" if legend else ""))
+        if setting in summary.get("reliability", {}):
+            page.figure(reliability_figure(setting, summary["reliability"][setting]),
+                        f"Reliability of the calibrated test predictions, head and tail groups, {setting}")
+        for _, header, table in table_rows({"rows": rows}):
+            page.table([dict(zip(header, row)) for row in table])
