@@ -88,6 +88,13 @@ def test_model_charts_carry_a_majority_class_reference(natural_run):
     lines = {line.get_label(): line.get_ydata()[0] for ax in fig.axes for line in ax.get_lines()}
     plt.close(fig)
     assert lines["majority class"] == pytest.approx(results["models"]["rows"][0]["majority_accuracy"]["mean"])
+    far = dict(results["models"]["rows"][0], majority_accuracy={"mean": 0.01, "std": None, "n": 2})
+    fig = models.bars_figure([far])
+    labels = [line.get_label() for ax in fig.axes for line in ax.get_lines()]
+    low = fig.axes[-1].get_ylim()[0]
+    plt.close(fig)
+    assert "majority class (0.010, below the axis)" in labels, labels
+    assert low > 0.01
     assert models.majority_accuracy(np.array([0, 0, 1]), np.array([0, 1, 1, 1])) == 0.25
 
 

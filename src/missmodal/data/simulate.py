@@ -95,13 +95,16 @@ def _solve_shifts(logits: np.ndarray, rates: np.ndarray, original: np.ndarray, m
         trial[m] = shift
         return _conditional_missing(_missing_probabilities(logits, trial, original))[original[:, m], m].mean() - rates[m]
 
+    removable = (original.sum(axis=1) - 1).sum()  # at most this many slots can go missing in all
+    # On complete data an unreachable rate is an error; on data with gaps the rates are approached as far as the
+    # samples that keep a single modality allow, and the shortfall is warned about.
+    if original.all() and sum(rates[m] * original[:, m].sum() for m in targets) > removable + 1e-9:
+        raise MissmodalError(f"missing rates {np.round(rates, 4).tolist()} cannot be reached while keeping one "
+                             "modality per sample")
     for _ in range(max_sweeps):
-        for m in targets:
-            if gap(m, 30.0) < 0:
-                raise MissmodalError(f"missing rates {np.round(rates, 4).tolist()} cannot be reached while keeping one "
-                                     "modality per sample")
-            shifts[m] = brentq(lambda t: gap(m, t), -30, 30, xtol=1e-12)
-        if max(abs(gap(m, shifts[m])) for m in targets) < 1e-7:
+        for m in targets:  # a rate only reachable in the limit stays at the largest shift (and is warned about)
+            shifts[m] = 30.0 if gap(m, 30.0) < 0 else brentq(lambda t: gap(m, t), -30, 30, xtol=1e-12)
+        if max(abs(gap(m, shifts[m])) if shifts[m] < 30.0 else 0.0 for m in targets) < 1e-7:
             break
     return shifts
 

@@ -428,7 +428,10 @@ class Informativeness:
         fitted = point["propensity"]
         self.propensity_model_ = fitted["model"]
         self.weights_ = fitted["weights"]
-        auroc = fitted["model"].cross_validated_auroc(self.features_, self.complete_)
+        try:
+            auroc = fitted["model"].cross_validated_auroc(self.features_, self.complete_)
+        except InsufficientDataError:  # a training fold with under 10 complete or incomplete samples
+            auroc = None
         diagnostics = weight_diagnostics(self.weights_, fitted["raw"], self.complete_, self.clip, auroc)
         self.diagnostics_ = {"propensity": {"method": self.propensity, "features": self.feature_names_, "C": fitted["model"].C_,
                                             **diagnostics},

@@ -49,9 +49,11 @@ def summary_lines(report: dict) -> list[str]:
     lines.append(f"complete cases: {diagnostics['n_complete']} of {diagnostics['n_samples']}")
     propensity = diagnostics.get("propensity")
     if propensity:
-        low, high = propensity["propensity_auroc_interval"]
-        lines.append(f"propensity AUROC {propensity['propensity_auroc']:.3f} [{low:.3f}, {high:.3f}] (cross-validated), "
-                     f"effective sample size {propensity['effective_sample_size']:.0f}, clipped {propensity['share_clipped']:.1%}")
+        auroc = ("propensity AUROC not cross-validated (too few complete or incomplete samples per fold)"
+                 if propensity["propensity_auroc"] is None else
+                 f"propensity AUROC {fmt_estimate(propensity['propensity_auroc'], propensity['propensity_auroc_interval'])} (cross-validated)")
+        lines.append(f"{auroc}, effective sample size {propensity['effective_sample_size']:.0f}, "
+                     f"clipped {propensity['share_clipped']:.1%}")
     lines.append(f"intervals: {intervals['level']:.0%} {intervals['type']} ({intervals['n_bootstrap']} resamples)")
     width = max([24] + [len(name) + 2 for name in report["subsets"]])  # the name column fits the longest subset
     header = f"{'subset':<{width}}" + "".join(f"{v + ' AUROC':>17}{v + ' I(Y;X) bits [95% CI]':>36}" for v in variants)
@@ -138,7 +140,7 @@ def informativeness_figure(report: dict):
     for axis, (key, labels, title, getter) in zip(axes[0], panels):
         _bars(axis, labels, report, key, getter, title, _pid_variants(report) if key == "bits" else _variants(report))
     modalities = list(dict.fromkeys(m for name in report["subsets"] for m in name.split("+")))
-    short, legend = group_labels(report["subsets"], modalities, max_width=16)
+    short, legend = group_labels(report["subsets"], modalities, max_width=24)
     axes[0][0].set_xticklabels([short[name] for name in report["subsets"]], rotation=30, ha="right")
     handles, names = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=len(names), frameon=False, bbox_to_anchor=(0.5, -0.02))

@@ -32,10 +32,10 @@ REFERENCE_COLOUR = "#222222"
 HEAD_COLOUR, TAIL_COLOUR = "#0072B2", "#9bc4e2"
 
 #: Flagged (evidence against MCAR) vs not flagged.
-FLAGGED_COLOUR, UNFLAGGED_COLOUR = "#D55E00", "#999999"
+FLAGGED_COLOUR, UNFLAGGED_COLOUR = "#882255", "#999999"
 
 #: Methods (imputers, models): hues apart from the variant colours, so a method never reads as a variant.
-_CYCLE = ("#E69F00", "#56B4E9", "#CC79A7", "#8c564b", "#332288", "#88CCEE", "#999933", "#AA4499", "#44AA99", "#882255")
+_CYCLE = ("#E69F00", "#56B4E9", "#CC79A7", "#8c564b", "#332288", "#88CCEE", "#999933", "#AA4499", "#44AA99", "#DDCC77")
 
 
 def method_colours(methods: Sequence[str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 from ...audit import audit as run_audit
 from ...audit.plots import mechanism_figure, upset_figure
 from ..scenarios import Prepared, prepare
-from ...report.text import fmt_number, fmt_percent, markdown_table
+from ...report.text import fmt_interval, fmt_number, fmt_percent, markdown_table
 from .common import by_setting, cell_spec
 
 
@@ -63,8 +63,8 @@ def report(page, summary: dict, cells: list[dict]) -> None:
             if any(r["auroc"] is not None for r in row["mechanism"]):
                 page.figure(mechanism_figure(row["mechanism"]), f"Mechanism evidence, {dataset} under {scenario}")
             else:
-                page.paragraph("No mechanism chart: no modality's presence could be modelled (each is always or never "
+                page.paragraph("No mechanism chart: no modality's absence could be modelled (each is always or never "
                                "observed, or nothing else is observed to predict it from).", note=True)
             page.table([{"modality": r["name"], "missing rate": fmt_percent(r["missing_rate"]),
-                         "CV AUROC of presence": fmt_number(r["auroc"]), "sd over folds": fmt_number(r["auroc_std"]),
+                         "CV AUROC of absence": fmt_number(r["auroc"]), "95% interval": fmt_interval(r.get("interval")),
                          "verdict": r["verdict"]} for r in row["mechanism"]])

@@ -44,6 +44,11 @@ def aggregate(cells: list[dict], getter: Callable[[dict], float | None]) -> dict
 fmt = fmt_stat
 
 
+def over_seeds(n: int) -> str:
+    """How a chart's bars were made: ``mean ± sd over 3 seeds``, or ``one seed, no sd``."""
+    return f"mean ± sd over {n} seeds" if n > 1 else "one seed, no sd"
+
+
 def headline_metrics(task: str | None) -> list[str]:
     """The metrics a table leads with: AUROC first for a binary task (then accuracy, balanced accuracy,
     Brier score), accuracy first otherwise (for one label per sample it equals F1-micro)."""

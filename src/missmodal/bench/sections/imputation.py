@@ -22,7 +22,7 @@ from ...impute import make_imputer
 from ..scenarios import Prepared
 from ...report.palette import method_colours
 from ...report.text import drop_empty_columns, human_label, markdown_table
-from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, rows_by_setting, zoom_to_data
+from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, over_seeds, rows_by_setting, zoom_to_data
 
 #: Downstream metrics summarised per (setting, imputer); the headline ones depend on the task.
 DOWNSTREAM_METRICS = ("auroc", "accuracy", "balanced_accuracy", "brier", "f1_micro", "f1_macro")
@@ -161,7 +161,7 @@ def figure(rows: list[dict], methods: list[str]):
             zoom_to_data(ax, stats)
         else:
             ax.set_ylim(0, max((s["mean"] or 0) + (s["std"] or 0) for s in stats) * 1.1)
-    fig.suptitle(f"{rows[0]['dataset']}/{rows[0]['scenario']}: imputers (mean ± sd over seeds)", fontsize=9)
+    fig.suptitle(f"{rows[0]['dataset']}/{rows[0]['scenario']}: imputers ({over_seeds(max(r['seeds'] for r in rows))})", fontsize=9)
     fig.tight_layout()
     return fig
 

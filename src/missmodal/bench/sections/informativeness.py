@@ -12,7 +12,7 @@ from ...informativeness import informativeness_report
 from ..scenarios import Prepared, dataset_label
 from ...report.palette import REFERENCE_COLOUR, VARIANT_COLOURS, VARIANT_LABELS
 from ...report.text import fmt_number, human_label, markdown_table
-from .common import by_setting, cell_spec, fmt, mean_std
+from .common import by_setting, cell_spec, fmt, mean_std, over_seeds
 
 QUANTITIES = ("information_bits", "gain_bits")
 
@@ -175,7 +175,7 @@ def figure(row: dict, quantity: str):
     ax.set_xticks(x)
     ax.set_xticklabels(keys, rotation=30 if len(keys) > 6 else 0, ha="right" if len(keys) > 6 else "center", fontsize=8)
     ax.set_ylabel(human_label(quantity))
-    ax.set_title(f"{row['dataset']}/{row['scenario']}: {human_label(quantity)} (mean ± sd over {row['seeds']} seeds)", fontsize=9)
+    ax.set_title(f"{row['dataset']}/{row['scenario']}: {human_label(quantity)} ({over_seeds(row['seeds'])})", fontsize=9)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
@@ -202,7 +202,7 @@ def report(page, summary: dict, cells: list[dict]) -> None:
             page.paragraph(rmse + ".")
         gains = figure(row, "gain_bits")
         if gains is not None:
-            page.figure(gains, "Gain of each modality given the rest, mean ± sd over seeds (the table below)")
+            page.figure(gains, f"Gain of each modality given the rest, {over_seeds(row['seeds'])} (the table below)")
         else:
             page.paragraph("No gain chart: no modality has a gain estimate in this setting.", note=True)
         header, table = gain_table(row)

@@ -17,13 +17,17 @@ from ...train import evaluate_model, fit_model
 from ..scenarios import Prepared
 from ...report.palette import PART_COLOURS, REFERENCE_COLOUR
 from ...report.text import drop_empty_columns, group_labels, human_label, markdown_table
-from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, rows_by_setting, setting_label, zoom_to_data
+from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, over_seeds, rows_by_setting, setting_label, zoom_to_data
 
 
 #: Rows of the model x group heatmap (2^M - 1 groups can occur; the first ones, in evaluation order, are shown).
 MAX_HEATMAP_GROUPS = 80
 #: Tabular baselines run in every benchmark beside the configured models.
 BASELINES = ("logistic", "gbdt")
+
+
+#: How far (in accuracy) below the lowest bar the majority-class line may sit and still be drawn on the axis.
+MAX_REFERENCE_GAP = 0.3
 
 
 def method_name(entry: dict) -> str:
@@ -273,7 +277,8 @@ def bars_figure(rows: list[dict], prefix: str = ""):
     fig, axes = plt.subplots(1, len(width_ratios), figsize=(max(6.5, 1.3 * len(rows) + 3) + 2.5 * binary, 3.8),
                              squeeze=False, gridspec_kw={"width_ratios": width_ratios})
     x = np.arange(len(rows))
-    rotate = {"rotation": 15, "ha": "right"} if len(rows) > 4 else {}
+    crowded = len(rows) * max(len(r["method"]) for r in rows) > 60  # names side by side would touch
+    rotate = {"rotation": 15, "ha": "right"} if crowded else {}
     if binary:
         ax = axes[0][0]
         auroc = [r[prefix + "auroc"] for r in rows]
@@ -291,15 +296,22 @@ def bars_figure(rows: list[dict], prefix: str = ""):
         ax.bar(x + k * width, [s["mean"] if s["mean"] is not None else np.nan for s in part], width,
                yerr=[s["std"] or 0 for s in part], label=label, color=PART_COLOURS[label], capsize=2)
     references = [r[prefix + "majority_accuracy"]["mean"] for r in rows if r[prefix + "majority_accuracy"]["mean"] is not None]
+    lowest = min(s["mean"] - (s["std"] or 0) for s in stats if s["mean"] is not None)
+    floor = []
     if references:
-        ax.axhline(float(np.mean(references)), color=REFERENCE_COLOUR, lw=1, ls="--", label="majority class")
+        reference = float(np.mean(references))
+        # A reference far below every bar would squash the bars flat: keep the axis on the bars and say where it is.
+        far = reference < lowest - MAX_REFERENCE_GAP
+        floor = [] if far else [reference]
+        ax.axhline(reference, color=REFERENCE_COLOUR, lw=1, ls="--",
+                   label=f"majority class ({reference:.3f}, below the axis)" if far else "majority class")
     ax.set_xticks(x + 1.5 * width)
     ax.set_xticklabels([r["method"] for r in rows], fontsize=8, **rotate)
     ax.set_ylabel("accuracy")
-    zoom_to_data(ax, stats, floor=references)
+    zoom_to_data(ax, stats, floor=floor)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     where = "complete test samples under every combination" if prefix else "test split"
-    fig.suptitle(f"{rows[0]['dataset']}/{rows[0]['scenario']}: {where} (mean ± sd over seeds)", fontsize=9)
+    fig.suptitle(f"{rows[0]['dataset']}/{rows[0]['scenario']}: {where} ({over_seeds(max(r['seeds'] for r in rows))})", fontsize=9)
     fig.tight_layout()
     return fig
 
