@@ -26,7 +26,7 @@ def test_cli_grid_writes_every_section(tmp_path):
     assert {r["method"] for r in results["imputation"]["rows"]} == {"mean", "cluster"}
     assert all(r["f1_micro"]["mean"] is not None and r["reconstruction_error"]["mean"] is not None for r in results["imputation"]["rows"])
     models = {r["method"]: r for r in results["models"]["rows"]}
-    assert set(models) == {"late+erm", "remind+group-dro"}
+    assert set(models) == {"late+erm", "remind+group-dro", "logistic", "gbdt"}  # the baselines always run
     assert all(r["accuracy"]["mean"] is not None and r["allcomb_accuracy"]["mean"] is not None for r in models.values())
     heat = next(iter(results["models"]["group_accuracy"].values()))
     assert len(heat["groups"]) == 7  # all non-empty combinations of 3 modalities

@@ -23,7 +23,8 @@ def trained(tmp_path_factory):
     write_data(data, folder / "train.npz")
     write_data(make_data(n=60, seed=1, missing=0.0), folder / "test.npz")
     result = invoke("train", folder / "train.npz", "--model", "remind", "--loss", "group-dro", "--epochs", 3,
-                    "--seed", 0, "--modality-dropout", 0.2, "--output", folder / "run")
+                    "--seed", 0, "--modality-dropout", 0.2, "--diagnostics", "--diagnostics-every", 1,
+                    "--output", folder / "run")
     assert result.exit_code == 0, result.output
     return folder
 
@@ -119,3 +120,31 @@ def test_predict_writes_the_string_labels_of_the_training_file(tmp_path):
     result = invoke("evaluate", tmp_path / "run", tmp_path / "dogs.parquet", "--json", tmp_path / "e.json")
     accuracy = json.loads((tmp_path / "e.json").read_text())["overall"]["accuracy"]
     assert accuracy == pytest.approx((frame["prediction"] == "dog").mean()), result.output
+
+
+def test_binary_evaluate_json_carries_auroc_and_brier_and_predict_warns_on_weak_groups(tmp_path):
+    observed = np.ones((200, 3), dtype=bool)
+    observed[:4, 1:] = False  # group m0: 4 training samples
+    write_data(make_data(n=200, task="binary", observed=observed), tmp_path / "train.npz")
+    test_observed = np.ones((60, 3), dtype=bool)
+    test_observed[:10, 1:] = False
+    write_data(make_data(n=60, task="binary", seed=1, observed=test_observed), tmp_path / "test.npz")
+    assert invoke("train", tmp_path / "train.npz", "--model", "logistic", "--val-fraction", 0.2,
+                  "--output", tmp_path / "run").exit_code == 0
+    result = CliRunner().invoke(main, ["evaluate", str(tmp_path / "run"), str(tmp_path / "test.npz"), "--json",
+                                       str(tmp_path / "e.json")], catch_exceptions=False)
+    assert result.exit_code == 0 and "warning: 1 group(s) had fewer than 10 training samples" in result.output
+    assert "majority-class reference" in result.output and "auroc" in result.output
+    report = json.loads((tmp_path / "e.json").read_text())
+    for part in [report["overall"], *report["groups"]]:
+        assert part["auroc"] is not None and part["brier"] is not None
+    assert report["weak_groups"] == ["m0"]
+    result = CliRunner().invoke(main, ["predict", str(tmp_path / "run"), str(tmp_path / "test.npz"), "--output",
+                                       str(tmp_path / "p.csv")], catch_exceptions=False)
+    assert "warning: 1 group(s)" in result.output
+    frame = pd.read_csv(tmp_path / "p.csv")
+    from missmodal import load_model
+
+    counts = load_model(tmp_path / "run").train_group_counts
+    assert frame.loc[frame["group"] == "m0", "train_count"].unique().tolist() == [counts[1]] and counts[1] < 10
+    assert frame.loc[frame["group"] == "m0+m1+m2", "train_count"].unique().tolist() == [counts[7]]

@@ -27,7 +27,8 @@ def test_two_process_torchrun_matches_the_single_process_loss_curve(tmp_path):
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}", "-m", "missmodal",
                "train", str(tmp_path / "tiny.npz"), "--model", "attention", "--loss", "group-dro", "--epochs", "4",
-               "--batch-size", "32", "--seed", "0", "--warmup-epochs", "1", "--dropout", "0", "--no-diagnostics",
+               "--batch-size", "32", "--seed", "0", "--warmup-epochs", "1", "--dropout", "0", "--modality-dropout", "0",
+               "--lr", "0.002", "--no-diagnostics",
                "--output", str(tmp_path / "ddp")]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     launcher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,

@@ -92,7 +92,7 @@ def test_worst_group_selection_uses_the_worst_validation_group(data):
 
 def test_remind_schedule_is_erm_warm_up_then_group_dro(data):
     train, val = data.split((0.75, 0.25), seed=0)
-    fitted = fit_model(train, val, model="remind", loss="group-dro", epochs=4, patience=None)
+    fitted = fit_model(train, val, model="remind", loss="group-dro", epochs=4, patience=None, pool_rare_groups=False)
     assert [h["objective"] for h in fitted.history] == ["erm", "group-dro", "group-dro", "group-dro"]
     weights_after = fitted.history[-1]["group_weights"]
     assert set(weights_after) == set(train.group_names()) and sum(weights_after.values()) == pytest.approx(1)
@@ -132,11 +132,18 @@ def test_training_learns_the_signal():
 
 def test_gradient_diagnostics_are_recorded_per_epoch_for_each_group(data):
     train, val = data.split((0.75, 0.25), seed=0)
-    fitted = fit_model(train, val, model="remind", diagnostics=True, **FAST)
+    fitted = fit_model(train, val, model="remind", diagnostics=True, diagnostics_every=1, **FAST)
     for record in fitted.history:
         cosines = record["gradient_cosine"]
         assert set(cosines) <= set(train.group_names()) and len(cosines) >= 4
         assert all(-1 <= c["cosine"] <= 1 and c["count"] >= 2 for c in cosines.values())
+
+
+def test_gradient_diagnostics_are_opt_in_and_every_k_epochs_plus_the_last(data):
+    train, val = data.split((0.75, 0.25), seed=0)
+    assert not any("gradient_cosine" in r for r in fit_model(train, val, model="late", **FAST).history)
+    fitted = fit_model(train, val, model="late", diagnostics=True, diagnostics_every=2, **{**FAST, "epochs": 5})
+    assert [r["epoch"] for r in fitted.history if "gradient_cosine" in r] == [2, 4, 5]
 
 
 def test_missing_target_and_unknown_names_are_input_errors(data):
@@ -196,3 +203,15 @@ def test_a_string_label_not_seen_in_training_is_an_input_error():
     birds = string_labelled(make_data(n=20, task="binary", seed=1), ["bird", "cat"])
     with pytest.raises(MissmodalError, match="class 'bird'"):
         evaluate_model(fitted, birds)
+
+
+def test_classifiers_are_calibrated_on_validation_and_scores_use_the_temperature(data):
+    from missmodal.models.calibration import apply_temperature
+
+    train, val = data.split((0.75, 0.25), seed=0)
+    fitted = fit_model(train, val, model="attention", **FAST)
+    calibration = fitted.info["calibration"]
+    assert calibration["validation_samples"] == val.n_samples and calibration["temperature"] != 1.0
+    assert np.allclose(fitted.scores(val), apply_temperature(fitted.raw_scores(val), "multiclass", calibration["temperature"]))
+    raw = fit_model(train, val, model="attention", calibrate=False, **FAST)
+    assert "calibration" not in raw.info and np.allclose(raw.scores(val), raw.raw_scores(val))

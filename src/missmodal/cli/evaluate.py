@@ -10,13 +10,39 @@ def _value(metrics: dict | None, key: str) -> str:
     return fmt_number(None if metrics is None else metrics.get(key), 4)
 
 
+def metric_columns(task: str) -> list[str]:
+    """The metrics shown in the table: MSE and R² (regression); accuracy, AUROC, Brier, ECE (binary);
+    accuracy, macro F1, AUROC, log loss (multi-class); accuracy and macro F1 (multi-label)."""
+    if task == "regression":
+        return ["mse", "r2"]
+    if task == "binary":
+        return ["accuracy", "auroc", "auprc", "brier", "ece"]
+    if task == "multiclass":
+        return ["accuracy", "f1_macro", "auroc", "log_loss"]
+    return ["accuracy", "f1_macro"]
+
+
+def weak_group_warning(weak: list[str], min_group_size: int) -> str | None:
+    """The warning line for evaluated/predicted groups with fewer than ``min_group_size`` training samples."""
+    if not weak:
+        return None
+    shown = ", ".join(weak[:8]) + (f", ... ({len(weak)} in all)" if len(weak) > 8 else "")
+    return (f"warning: {len(weak)} group(s) had fewer than {min_group_size} training samples (predictions there rest "
+            f"on few or no examples): {shown}")
+
+
 def report_lines(report: dict) -> list[str]:
     """The evaluation as text tables aligned to their longest name: summary rows, then one row per group
     (long group names abbreviated by unique modality prefixes, with a legend)."""
-    key = "mse" if report["task"] == "regression" else "accuracy"
-    second = "r2" if report["task"] == "regression" else "f1_macro"
-    lines = text_table([[label, report[label].get("count", 0), _value(report[label], key), _value(report[label], second)]
-                        for label in ("overall", "head", "tail", "complete", "incomplete")], ["", "count", key, second])
+    keys = metric_columns(report["task"])
+    key = keys[0]
+    lines = text_table([[label, report[label].get("count", 0), *(_value(report[label], k) for k in keys)]
+                        for label in ("overall", "head", "tail", "complete", "incomplete")], ["", "count", *keys])
+    overall = report["overall"]
+    if overall.get("accuracy_at_threshold") is not None:
+        lines.append(f"accuracy at the validation threshold {overall['threshold']:.3f}: {overall['accuracy_at_threshold']:.4f}")
+    if overall.get("reference_accuracy") is not None:
+        lines.append(f"majority-class reference: accuracy {overall['reference_accuracy']:.4f}, Brier {overall['reference_brier']:.4f}")
     worst = report["worst_group"]
     if worst:
         lines.append(f"worst group: {worst['name']} ({worst['count']} samples, {key} {_value(worst, key)})")
@@ -26,9 +52,10 @@ def report_lines(report: dict) -> list[str]:
         lines.append(f"{len(report['unseen_groups'])} group(s) not seen in training (fallback predictions)")
     modalities = list(dict.fromkeys(m for group in report["groups"] for m in group["modalities"]))
     labels, legend = group_labels([group["name"] for group in report["groups"]], modalities)
-    lines += text_table([[labels[group["name"]], group["count"], "head" if group["head"] else "tail",
-                          "yes" if group["seen_in_training"] else "NO", _value(group, key), _value(group, second)]
-                         for group in report["groups"]], ["group", "count", "part", "seen", key, second])
+    lines += text_table([[labels[group["name"]], group["count"], "–" if group.get("train_count") is None else group["train_count"],
+                          "head" if group["head"] else "tail", "yes" if group["seen_in_training"] else "NO",
+                          *(_value(group, k) for k in keys)]
+                         for group in report["groups"]], ["group", "count", "train", "part", "seen", *keys])
     if legend:
         lines.append(f"modalities: {legend}")
     return lines
@@ -42,7 +69,8 @@ def report_lines(report: dict) -> list[str]:
               help="With --all-combinations: evaluate at most this many combinations (a seeded sample beyond it).")
 @click.option("--combination-seed", type=int, default=0, show_default=True, help="Seed of that sample.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the evaluation as JSON.")
-@click.option("--min-group-size", type=int, default=10, show_default=True, help="Smallest group eligible as worst group.")
+@click.option("--min-group-size", type=int, default=10, show_default=True,
+              help="Smallest group eligible as worst group; groups with fewer training samples are flagged.")
 @schema_options
 def command(model_dir, data, all_combinations, max_combinations, combination_seed, json_path, min_group_size,
             data_options) -> None:
@@ -70,5 +98,8 @@ def command(model_dir, data, all_combinations, max_combinations, combination_see
                       if info["sampled"] else ""))
     for line in report_lines(report):
         click.echo(line)
+    warning = weak_group_warning(report["weak_groups"], min_group_size)
+    if warning:
+        click.echo(warning, err=True)
     if json_path:
         write_json(json_path, {"model_dir": str(model_dir), "data": data, **report})

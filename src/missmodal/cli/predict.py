@@ -2,19 +2,22 @@
 
 import click
 
-from ._common import load_data_argument, status, schema_options
+from ._common import load_data_argument, schema_options, status
+from .evaluate import weak_group_warning
 
 
 @click.command("predict")
 @click.argument("model_dir", type=click.Path(exists=True))
 @click.argument("data")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .csv or .parquet.")
+@click.option("--min-group-size", type=int, default=10, show_default=True,
+              help="Warn about groups with fewer training samples than this.")
 @schema_options
-def command(model_dir, data, output, data_options) -> None:
-    """Write id, group, seen_in_training, prediction and class probabilities for each sample of DATA.
+def command(model_dir, data, output, min_group_size, data_options) -> None:
+    """Write id, group, seen_in_training, train_count, prediction and class probabilities for each sample of DATA.
 
     Samples whose combination group never occurred in training get the model's fallback prediction and
-    ``seen_in_training = False``.
+    ``seen_in_training = False``; ``train_count`` is the number of training samples of the sample's group.
     """
     import numpy as np
     import pandas as pd
@@ -36,7 +39,8 @@ def command(model_dir, data, output, data_options) -> None:
     if (counts > 1).any():
         status(f"warning: {int((counts > 1).sum())} id(s) occur more than once in {data} (first: {ids[counts > 1][0]!r}); "
                "output rows follow DATA's rows, so match them by position, not by id")
-    columns = {"id": dataset.ids, "group": dataset.group_names(), "seen_in_training": model.seen_in_training(dataset)}
+    columns = {"id": dataset.ids, "group": dataset.group_names(), "seen_in_training": model.seen_in_training(dataset),
+               "train_count": model.train_counts_of(dataset)}
     if model.task == "regression":
         columns["prediction"] = scores
     elif model.task == "multilabel":
@@ -54,3 +58,7 @@ def command(model_dir, data, output, data_options) -> None:
             frame.to_parquet(tmp, index=False)
     unseen = int((~columns["seen_in_training"]).sum())
     status(f"wrote {output}: {len(frame)} predictions" + (f", {unseen} from groups not seen in training (fallback)" if unseen else ""))
+    weak = list(dict.fromkeys(frame.loc[frame["train_count"] < min_group_size, "group"]))
+    warning = weak_group_warning(weak, min_group_size)
+    if warning:
+        click.echo(warning, err=True)

@@ -20,7 +20,8 @@ def shared_parameters(module: nn.Module, exclude: Sequence[str] = ()) -> list[tu
 
 def gradient_alignment(module: nn.Module, inputs: Sequence[Tensor], observed: Tensor, target: Tensor,
                        groups: Tensor, per_sample_loss: Callable[[Tensor, Tensor], Tensor],
-                       parameters: Sequence[nn.Parameter], min_count: int = 2) -> dict[int, dict[str, float]]:
+                       parameters: Sequence[nn.Parameter], min_count: int = 2,
+                       covariates: Tensor | None = None) -> dict[int, dict[str, float]]:
     """Cosine of each group's loss gradient with the overall gradient.
 
     Parameters
@@ -31,6 +32,7 @@ def gradient_alignment(module: nn.Module, inputs: Sequence[Tensor], observed: Te
     per_sample_loss : ``(logits, target) -> (n,)`` losses.
     parameters : the shared parameters to take gradients on.
     min_count : groups with fewer samples are skipped.
+    covariates : (n, p) covariates of the sample, for a model that uses them.
 
     Returns
     -------
@@ -46,7 +48,7 @@ def gradient_alignment(module: nn.Module, inputs: Sequence[Tensor], observed: Te
             if count < min_count:
                 continue
             rows = groups == label
-            logits = module([x[rows] for x in inputs], observed[rows]).logits
+            logits = module([x[rows] for x in inputs], observed[rows], None if covariates is None else covariates[rows]).logits
             loss = per_sample_loss(logits, target[rows]).mean()
             grads = torch.autograd.grad(loss, list(parameters), allow_unused=True)
             gradients[label] = torch.cat([(torch.zeros_like(p) if g is None else g).flatten()

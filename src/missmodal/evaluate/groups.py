@@ -19,7 +19,7 @@ from .metrics import subset_metrics
 
 def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence[str], task: str,
                  classes=None, train_group_counts: dict[int, int] | None = None, min_group_size: int = 10,
-                 head_coverage: float = 0.8) -> dict:
+                 head_coverage: float = 0.8, threshold: float | None = None, prior=None) -> dict:
     """Metrics overall and per group.
 
     Parameters
@@ -32,12 +32,15 @@ def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence
     classes : class labels in the column order of ``y_score`` (default ``0..C-1``).
     train_group_counts : group code -> training count, defines head/tail (default: the evaluated counts).
     min_group_size : groups smaller than this are reported but not eligible as worst group.
+    threshold : binary decision threshold chosen on validation (adds ``accuracy_at_threshold``).
+    prior : training class shares (adds the majority-class ``reference_accuracy`` and ``reference_brier``).
 
     Returns
     -------
     dict with ``overall``, ``groups`` (list, by decreasing count: ``code``, ``name``, ``modalities``,
-    ``count``, ``head``, ``seen_in_training``, metrics), ``head``, ``tail``, ``worst_group``, ``complete``,
-    ``incomplete``, ``min_group_size``.
+    ``count``, ``head``, ``seen_in_training``, ``train_count``, metrics), ``head``, ``tail``, ``worst_group``,
+    ``complete``, ``incomplete``, ``min_group_size``, ``weak_groups`` (names of evaluated groups with fewer
+    than ``min_group_size`` training samples; empty without ``train_group_counts``).
     """
     y_true = np.asarray(y_true)
     y_score = np.asarray(y_score)
@@ -52,7 +55,7 @@ def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence
     head = head_groups(reference, head_coverage)
 
     def metrics_of(selection: np.ndarray) -> dict:
-        return subset_metrics(y_true[selection], y_score[selection], task, classes)
+        return subset_metrics(y_true[selection], y_score[selection], task, classes, threshold, prior)
 
     groups = []
     for code, count in sorted(zip(present.tolist(), counts.tolist()), key=lambda item: (-item[1], item[0])):
@@ -60,6 +63,7 @@ def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence
             "code": int(code), "name": group_name(code, modality_names),
             "modalities": group_modalities(code, modality_names), "head": code in head,
             "seen_in_training": train_group_counts is None or code in train_group_counts,
+            "train_count": None if train_group_counts is None else int(train_group_counts.get(code, 0)),
             **metrics_of(codes == code),
         })
     in_head = np.isin(codes, list(head))
@@ -70,7 +74,7 @@ def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence
     worst = None
     if eligible:
         worst_row = min(eligible, key=lambda g: g[key]) if lower_is_worse else max(eligible, key=lambda g: g[key])
-        worst = {k: v for k, v in worst_row.items() if k not in ("head", "seen_in_training")}
+        worst = {k: v for k, v in worst_row.items() if k not in ("head", "seen_in_training", "train_count")}
     return {
         "task": task,
         "overall": metrics_of(np.ones(len(codes), bool)),
@@ -83,4 +87,5 @@ def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence
         "min_group_size": min_group_size,
         "head_coverage": head_coverage,
         "n_groups": len(groups),
+        "weak_groups": [g["name"] for g in groups if g["train_count"] is not None and g["train_count"] < min_group_size],
     }

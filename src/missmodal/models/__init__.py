@@ -1,8 +1,10 @@
-"""Fusion models for multimodal data with whole modalities missing, by registry name.
+"""Fusion models for multimodal data with whole modalities missing, by registry name, and their peers.
 
 ``concat``, ``missing-token``, ``attention``, ``late``, ``flexmoe`` and ``remind`` all take per-modality
-tensors plus the observed mask (see :mod:`missmodal.models.base`), encode each modality with its own MLP to
-a common width, support modality dropout, and never need imputed input.
+tensors plus the observed mask and the covariates (see :mod:`missmodal.models.base`), encode each modality
+with its own MLP to a common width, support modality dropout, and never need imputed input. The tabular
+baselines ``logistic`` and ``gbdt`` (:mod:`missmodal.models.tabular`) and the validation ensemble ``auto``
+(:mod:`missmodal.models.ensemble`) share the :class:`Predictor` interface and the safe model file format.
 
 Examples
 --------
@@ -17,10 +19,14 @@ torch.Size([2, 4])
 
 from . import fusion, moe  # noqa: F401  (register the models)
 from .base import MODELS, FusionModel, FusionOutput, GroupIndex, drop_modalities, group_codes_of, masked_mean
+from .ensemble import ENSEMBLE, EnsembleModel, greedy_selection
 from .fitted import FittedModel, load_model
+from .predictor import Predictor
 from .preprocess import Preprocessing
+from .tabular import TABULAR, TabularModel, fit_tabular
 
 __all__ = [
-    "MODELS", "FittedModel", "FusionModel", "FusionOutput", "GroupIndex", "Preprocessing", "drop_modalities",
+    "ENSEMBLE", "EnsembleModel", "MODELS", "FittedModel", "FusionModel", "FusionOutput", "GroupIndex", "Predictor",
+    "Preprocessing", "TABULAR", "TabularModel", "drop_modalities", "fit_tabular", "greedy_selection",
     "group_codes_of", "load_model", "masked_mean",
 ]

@@ -10,13 +10,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import MissmodalError
-from .base import MODELS, FusionModel, FusionOutput, GroupIndex, check_positive_ints, masked_mean
+from .base import MODELS, FusionModel, FusionOutput, GroupIndex, check_positive_ints, masked_mean, with_context
 from .layers import AttentionBlock, mlp
 
 
 @MODELS.register("concat", "zero-filled encoded modalities concatenated with the mask indicators, MLP head")
 class ConcatFusion(FusionModel):
-    """Early fusion: ``[t_1, ..., t_M, observed]`` -> MLP, with ``t_m = 0`` for absent modalities.
+    """Early fusion: ``[t_1, ..., t_M, observed, c]`` -> MLP, with ``t_m = 0`` for absent modalities and ``c``
+    the covariate context (when the model has covariates).
 
     Shapes: tokens (n, M, w) -> logits (n, out_dim).
     """
@@ -24,11 +25,11 @@ class ConcatFusion(FusionModel):
     def __init__(self, dims: Sequence[int], out_dim: int, task: str, **kwargs):
         super().__init__(dims, out_dim, task, **kwargs)
         w, h, m = self.config["width"], self.config["hidden"], len(dims)
-        self.head = mlp(m * w + m, h, out_dim, self.config["dropout"])
+        self.head = mlp(m * w + m + self.context_width, h, out_dim, self.config["dropout"])
 
-    def fuse(self, tokens: Tensor, observed: Tensor) -> FusionOutput:
+    def fuse(self, tokens: Tensor, observed: Tensor, context: Tensor | None) -> FusionOutput:
         features = torch.cat([tokens.flatten(1), observed.to(tokens.dtype)], dim=1)
-        return self.no_aux(self.head(features))
+        return self.no_aux(self.head(with_context(features, context)))
 
 
 class MissingTokenBank(nn.Module):
@@ -59,7 +60,7 @@ class MissingTokenBank(nn.Module):
 
 @MODELS.register("missing-token", "a learned embedding stands in for each absent modality (optionally per group)")
 class MissingTokenFusion(FusionModel):
-    """Absent modalities replaced by learned tokens, then ``[t_1, ..., t_M]`` -> MLP.
+    """Absent modalities replaced by learned tokens, then ``[t_1, ..., t_M, c]`` -> MLP (``c``: covariate context).
 
     Parameters
     ----------
@@ -73,10 +74,10 @@ class MissingTokenFusion(FusionModel):
         self.config["per_group"] = per_group
         w, h, m = self.config["width"], self.config["hidden"], len(dims)
         self.bank = MissingTokenBank(m, w, self.config["groups"], per_group)
-        self.head = mlp(m * w, h, out_dim, self.config["dropout"])
+        self.head = mlp(m * w + self.context_width, h, out_dim, self.config["dropout"])
 
-    def fuse(self, tokens: Tensor, observed: Tensor) -> FusionOutput:
-        return self.no_aux(self.head(self.bank(tokens, observed).flatten(1)))
+    def fuse(self, tokens: Tensor, observed: Tensor, context: Tensor | None) -> FusionOutput:
+        return self.no_aux(self.head(with_context(self.bank(tokens, observed).flatten(1), context)))
 
     def group_specific_parameters(self) -> list[str]:
         return ["bank.group_tokens"] if self.config["per_group"] else []
@@ -84,7 +85,8 @@ class MissingTokenFusion(FusionModel):
 
 class TokenFusionModel(FusionModel):
     """Common trunk of the token models: modality embeddings added to the tokens, ``depth`` masked
-    attention blocks, then :meth:`pool_and_predict` (mean over present tokens, LayerNorm, MLP head)."""
+    attention blocks, then :meth:`pool_and_predict` (mean over present tokens, LayerNorm, concatenated with
+    the covariate context when there is one, MLP head)."""
 
     def __init__(self, dims: Sequence[int], out_dim: int, task: str, heads: int = 4, depth: int = 1, **kwargs):
         super().__init__(dims, out_dim, task, **kwargs)
@@ -98,7 +100,7 @@ class TokenFusionModel(FusionModel):
         self.modality_embedding = nn.Parameter(torch.randn(len(dims), w) * 0.02)
         self.blocks = nn.ModuleList(AttentionBlock(w, heads, h, drop) for _ in range(depth))
         self.norm = nn.LayerNorm(w)
-        self.head = mlp(w, h, out_dim, drop)
+        self.head = mlp(w + self.context_width, h, out_dim, drop)
 
     def attend(self, tokens: Tensor, present: Tensor) -> Tensor:
         """(n, M, w), (n, M) bool -> (n, M, w) after the attention blocks."""
@@ -107,9 +109,9 @@ class TokenFusionModel(FusionModel):
             tokens = block(tokens, present)
         return tokens
 
-    def pool_and_predict(self, tokens: Tensor, present: Tensor) -> Tensor:
-        """(n, M, w), (n, M) bool -> (n, out_dim)."""
-        return self.head(self.norm(masked_mean(tokens, present)))
+    def pool_and_predict(self, tokens: Tensor, present: Tensor, context: Tensor | None) -> Tensor:
+        """(n, M, w), (n, M) bool, (n, w) or None -> (n, out_dim)."""
+        return self.head(with_context(self.norm(masked_mean(tokens, present)), context))
 
 
 @MODELS.register("attention", "one token per present modality, masked multi-head self-attention, mean-pooled")
@@ -119,8 +121,8 @@ class AttentionFusion(TokenFusionModel):
     Shapes: tokens (n, M, w) -> logits (n, out_dim).
     """
 
-    def fuse(self, tokens: Tensor, observed: Tensor) -> FusionOutput:
-        return self.no_aux(self.pool_and_predict(self.attend(tokens, observed), observed))
+    def fuse(self, tokens: Tensor, observed: Tensor, context: Tensor | None) -> FusionOutput:
+        return self.no_aux(self.pool_and_predict(self.attend(tokens, observed), observed, context))
 
 
 @MODELS.register("late", "per-modality heads, log-probabilities summed over present modalities")
@@ -130,7 +132,8 @@ class LateFusion(FusionModel):
     Each modality has its own head. Multi-class: ``logits = sum_m o_m log_softmax(h_m(t_m))`` (``o_m`` the
     observed indicator), whose softmax is the normalised product of the per-modality distributions; binary
     and multi-label: the per-label log-odds are summed (the product of Bernoulli experts); regression: the
-    mean of the per-modality predictions (equal-variance Gaussian experts).
+    mean of the per-modality predictions (equal-variance Gaussian experts). With covariates, the covariate
+    context has its own head and joins as one more, always present, expert.
 
     Shapes: tokens (n, M, w) -> logits (n, out_dim).
     """
@@ -138,10 +141,13 @@ class LateFusion(FusionModel):
     def __init__(self, dims: Sequence[int], out_dim: int, task: str, **kwargs):
         super().__init__(dims, out_dim, task, **kwargs)
         w, h, drop = self.config["width"], self.config["hidden"], self.config["dropout"]
-        self.heads = nn.ModuleList(mlp(w, h, out_dim, drop) for _ in dims)
+        self.heads = nn.ModuleList(mlp(w, h, out_dim, drop) for _ in range(len(dims) + bool(self.context_width)))
 
-    def fuse(self, tokens: Tensor, observed: Tensor) -> FusionOutput:
-        outputs = torch.stack([head(tokens[:, m]) for m, head in enumerate(self.heads)], dim=1)  # (n, M, out)
+    def fuse(self, tokens: Tensor, observed: Tensor, context: Tensor | None) -> FusionOutput:
+        if context is not None:  # the covariate expert: one more token, always present
+            tokens = torch.cat([tokens, context[:, None]], dim=1)
+            observed = torch.cat([observed, observed.new_ones(observed.shape[0], 1)], dim=1)
+        outputs = torch.stack([head(tokens[:, m]) for m, head in enumerate(self.heads)], dim=1)  # (n, M', out)
         if self.task == "multiclass":
             outputs = F.log_softmax(outputs, dim=-1)
         if self.task == "regression":

@@ -47,6 +47,20 @@ class ModalityEncoders(nn.Module):
         return torch.stack(tokens, dim=1)
 
 
+class CovariateEncoder(nn.Module):
+    """MLP of the always-observed (standardised) covariates to a context vector, then LayerNorm.
+
+    Shapes: ``covariates`` (n, p) -> (n, w).
+    """
+
+    def __init__(self, n_covariates: int, width: int, hidden: int, dropout: float):
+        super().__init__()
+        self.net = nn.Sequential(mlp(n_covariates, hidden, width, dropout), nn.LayerNorm(width))
+
+    def forward(self, covariates: Tensor) -> Tensor:
+        return self.net(covariates)
+
+
 class MaskedSelfAttention(nn.Module):
     """Multi-head self-attention in which no token attends to an absent one.
 

@@ -86,7 +86,7 @@ class FlexMoE(TokenFusionModel):
         self.moe_norm = nn.LayerNorm(w)
         self.moe = NoisyTopKMoE(w, h, n_experts, top_k, drop)
 
-    def fuse(self, tokens: Tensor, observed: Tensor) -> FusionOutput:
+    def fuse(self, tokens: Tensor, observed: Tensor, context: Tensor | None) -> FusionOutput:
         n, m, w = tokens.shape
         everything = torch.ones_like(observed)
         x = self.attend(self.bank(tokens, observed), everything)
@@ -96,7 +96,7 @@ class FlexMoE(TokenFusionModel):
         target = torch.div((observed.sum(dim=1) - 1) * n_experts, m, rounding_mode="floor")
         supervision = F.cross_entropy(gate_logits.view(n, m, n_experts).mean(dim=1), target)
         aux = self.config["balance_weight"] * balance + self.config["router_weight"] * supervision
-        return FusionOutput(self.pool_and_predict(x, everything), aux)
+        return FusionOutput(self.pool_and_predict(x, everything, context), aux)
 
     def group_specific_parameters(self) -> list[str]:
         return ["bank.group_tokens"]
@@ -171,10 +171,10 @@ class Remind(TokenFusionModel):
         self.moe_norm = nn.LayerNorm(w)
         self.moe = GroupSoftMoE(w, h, n_experts, slots_per_expert, self.config["groups"], drop)
 
-    def fuse(self, tokens: Tensor, observed: Tensor) -> FusionOutput:
+    def fuse(self, tokens: Tensor, observed: Tensor, context: Tensor | None) -> FusionOutput:
         x = self.attend(tokens, observed)
         x = x + self.moe(self.moe_norm(x), observed)
-        return self.no_aux(self.pool_and_predict(x, observed))
+        return self.no_aux(self.pool_and_predict(x, observed, context))
 
     def group_specific_parameters(self) -> list[str]:
         return ["moe.group_router"]

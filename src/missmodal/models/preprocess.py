@@ -1,11 +1,11 @@
-"""Preprocessing fitted on the training data: per-modality standardisation and target encoding.
+"""Preprocessing fitted on the training data: per-modality and covariate standardisation, target encoding.
 
 Stored as plain JSON next to the weights, so a saved model carries everything it needs to read new data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -30,6 +30,9 @@ class Preprocessing:
     target_mean, target_scale : standardisation of a regression target.
     class_names : the label of each class when the training target was read from string (or bool) labels,
         which data files store as codes into ``data.metadata["classes"]``; None otherwise.
+    covariate_names, covariate_means, covariate_scales : the always-observed covariates the model uses and
+        their training mean and standard deviation (empty when the training data had none).
+    class_counts : training count of each class (binary, multi-class), for the majority-class reference.
     """
 
     modality_names: list[str]
@@ -42,6 +45,10 @@ class Preprocessing:
     target_mean: float = 0.0
     target_scale: float = 1.0
     class_names: list | None = None
+    covariate_names: list[str] = field(default_factory=list)
+    covariate_means: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    covariate_scales: np.ndarray = field(default_factory=lambda: np.ones(0))
+    class_counts: list[int] | None = None
 
     @classmethod
     def fit(cls, data: MultimodalData) -> "Preprocessing":
@@ -57,8 +64,13 @@ class Preprocessing:
             means.append(rows.mean(axis=0).astype(np.float32))
             scales.append(np.where(scale > 1e-8, scale, 1.0).astype(np.float32))
         kwargs: dict[str, Any] = {}
+        if data.covariates is not None:
+            scale = data.covariates.std(axis=0)
+            kwargs.update(covariate_names=list(data.covariate_names), covariate_means=data.covariates.mean(axis=0),
+                          covariate_scales=np.where(scale > 1e-8, scale, 1.0))
         if data.task in ("binary", "multiclass"):
-            kwargs["classes"] = np.unique(data.target).tolist()
+            classes, counts = np.unique(data.target, return_counts=True)
+            kwargs.update(classes=classes.tolist(), class_counts=counts.tolist())
             if len(kwargs["classes"]) < 2:
                 raise MissmodalError(f"target has a single class {kwargs['classes']}; a classifier needs two or more")
             names = data.metadata.get("classes")
@@ -71,6 +83,10 @@ class Preprocessing:
             kwargs.update(target_mean=float(target.mean()), target_scale=float(target.std() or 1.0))
         return cls(data.modality_names, [values.shape[1] for values in data.modalities.values()], means, scales,
                    data.task, **kwargs)
+
+    @property
+    def n_covariates(self) -> int:
+        return len(self.covariate_names)
 
     @property
     def out_dim(self) -> int:
@@ -86,6 +102,17 @@ class Preprocessing:
         expected = [f"{name}:{dim}" for name, dim in zip(self.modality_names, self.dims)]
         if got != expected:
             raise MissmodalError(f"data modalities [{', '.join(got)}] do not match the model's [{', '.join(expected)}]")
+        if self.covariate_names and list(data.covariate_names or []) != self.covariate_names:
+            raise MissmodalError(f"the model uses covariates {self.covariate_names}; the data has "
+                                 f"{list(data.covariate_names or []) or 'none'} (give them with --covariates)")
+
+    def covariates(self, data: MultimodalData) -> Tensor | None:
+        """Standardised ``(n, p)`` float32 covariates ``(c - mean) / scale``, or None for a model without them."""
+        if not self.covariate_names:
+            return None
+        self.check(data)
+        scaled = (data.covariates - self.covariate_means) / self.covariate_scales
+        return torch.from_numpy(np.ascontiguousarray(scaled, dtype=np.float32))
 
     def inputs(self, data: MultimodalData) -> tuple[list[Tensor], Tensor]:
         """Standardised per-modality float32 tensors (0 where absent) and the ``(n, M)`` bool observed mask."""
@@ -163,14 +190,20 @@ class Preprocessing:
                            for n, d, mu, s in zip(self.modality_names, self.dims, self.means, self.scales)],
             "task": self.task, "classes": self.classes, "n_labels": self.n_labels,
             "target_mean": self.target_mean, "target_scale": self.target_scale, "class_names": self.class_names,
+            "covariates": [{"name": n, "mean": float(mu), "scale": float(s)}
+                           for n, mu, s in zip(self.covariate_names, self.covariate_means, self.covariate_scales)],
+            "class_counts": self.class_counts,
         }
 
     @classmethod
     def from_dict(cls, payload: dict) -> "Preprocessing":
         modalities: Sequence[dict] = payload["modalities"]
+        covariates: Sequence[dict] = payload.get("covariates", [])
         return cls([m["name"] for m in modalities], [int(m["dim"]) for m in modalities],
                    [np.asarray(m["mean"], dtype=np.float32) for m in modalities],
                    [np.asarray(m["scale"], dtype=np.float32) for m in modalities],
                    payload["task"], payload.get("classes"), payload.get("n_labels"),
                    float(payload.get("target_mean", 0.0)), float(payload.get("target_scale", 1.0)),
-                   payload.get("class_names"))
+                   payload.get("class_names"), [c["name"] for c in covariates],
+                   np.array([c["mean"] for c in covariates], dtype=np.float64),
+                   np.array([c["scale"] for c in covariates], dtype=np.float64), payload.get("class_counts"))

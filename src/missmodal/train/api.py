@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
+
+import numpy as np
 
 from ..data import MultimodalData
 from ..errors import MissmodalError
 from ..evaluate.combinations import MAX_COMBINATIONS, combination_codes, score_combinations
 from ..evaluate.groups import group_report
-from ..models import FittedModel
+from ..models import ENSEMBLE, TABULAR, Predictor, fit_tabular
+from .auto import DEFAULT_CANDIDATES, fit_auto
 from .trainer import TrainConfig, Trainer
 
 SETTINGS = tuple(f.name for f in fields(TrainConfig))
@@ -19,7 +22,8 @@ SETTINGS = tuple(f.name for f in fields(TrainConfig))
 def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None, model: str = "attention",
               loss: str = "erm", *, model_params: dict[str, Any] | None = None, val_fraction: float = 0.15,
               checkpoint_dir: str | Path | None = None, resume: bool = False,
-              callback: Callable[[dict], None] | None = None, **settings: Any) -> FittedModel:
+              callback: Callable[[dict], None] | None = None, candidates: Sequence[str] = DEFAULT_CANDIDATES,
+              time_budget: float | None = None, **settings: Any) -> Predictor:
     """Train a registered model with a registered loss and return the model selected on validation.
 
     Parameters
@@ -27,15 +31,20 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
     train_data : training data with a target.
     val_data : validation data; when None, a seeded group- and class-stratified ``val_fraction`` of
         ``train_data`` is held out.
-    model : ``concat``, ``missing-token``, ``attention``, ``late``, ``flexmoe`` or ``remind``.
+    model : a fusion network (``concat``, ``missing-token``, ``attention``, ``late``, ``flexmoe``, ``remind``),
+        a tabular baseline (``logistic``, ``gbdt``; ``model_params`` go to the baseline, ``seed`` seeds it)
+        or ``auto`` (the validation ensemble of ``candidates``, :func:`missmodal.train.auto.fit_auto`).
     loss : ``erm``, ``reweight`` or ``group-dro`` (with ``loss_params={"step_size": ..., "adjustment": ...}``).
     model_params : model keywords (``width``, ``hidden``, ``dropout``, ``modality_dropout``, ...).
-    checkpoint_dir, resume, callback : see :class:`~missmodal.train.Trainer`.
+    checkpoint_dir, resume, callback : see :class:`~missmodal.train.Trainer` (fusion networks only; ``auto``
+        passes ``callback`` to its fusion candidates).
+    candidates, time_budget : the models ``auto`` chooses among and its time budget in seconds.
     **settings : any :class:`~missmodal.train.TrainConfig` field (``epochs``, ``seed``, ``selection``, ...).
 
     Returns
     -------
-    FittedModel, with ``history`` (one record per epoch).
+    A :class:`~missmodal.models.Predictor` calibrated on validation: a FittedModel with ``history`` (one
+    record per epoch), a tabular baseline or an ensemble.
 
     Examples
     --------
@@ -56,11 +65,19 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
         if train_data.target is None:
             raise MissmodalError("training data has no target: give DATA with a target column (--target for Parquet files)")
         train_data, val_data = train_data.split((1 - val_fraction, val_fraction), seed=config.seed)
+    if model in TABULAR and loss != "erm":
+        raise MissmodalError(f"loss {loss!r} applies to the fusion networks; model {model!r} is fitted by its own method")
+    if model in TABULAR or model == ENSEMBLE:
+        if resume:
+            raise MissmodalError(f"model {model!r} has no checkpoints to resume from; train it again")
+        if model == ENSEMBLE:
+            return fit_auto(train_data, val_data, candidates, time_budget, config, model_params, callback=callback)
+        return fit_tabular(model, train_data, val_data, seed=config.seed, **(model_params or {}))
     trainer = Trainer(model, config, model_params, checkpoint_dir=checkpoint_dir, callback=callback)
     return trainer.fit(train_data, val_data, resume=resume)
 
 
-def evaluate_model(model: FittedModel, data: MultimodalData, all_combinations: bool = False, *,
+def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: bool = False, *,
                    train_group_counts: dict[int, int] | None = None, min_group_size: int = 10,
                    head_coverage: float = 0.8, max_combinations: int | None = MAX_COMBINATIONS,
                    combination_seed: int = 0) -> dict:
@@ -68,7 +85,7 @@ def evaluate_model(model: FittedModel, data: MultimodalData, all_combinations: b
 
     Parameters
     ----------
-    model : a :class:`~missmodal.models.FittedModel`.
+    model : a :class:`~missmodal.models.Predictor` (fusion network, tabular baseline or ensemble).
     data : test data with a target.
     all_combinations : evaluate the complete samples of ``data`` under every non-empty combination of
         modalities (:func:`missmodal.evaluate.combinations.all_combinations`).
@@ -80,9 +97,10 @@ def evaluate_model(model: FittedModel, data: MultimodalData, all_combinations: b
 
     Returns
     -------
-    The group report (``overall``, ``head``, ``tail``, ``worst_group``, ``groups``, ...) plus ``model``,
-    ``all_combinations``, ``n_samples`` and ``unseen_groups`` (names of groups absent from training,
-    whose predictions come from the shared fallback path).
+    The group report (``overall``, ``head``, ``tail``, ``worst_group``, ``groups``, ``weak_groups``, ...; for
+    binary tasks ``auroc``, ``auprc``, ``brier``, ``ece``, ``accuracy_at_threshold`` and the majority-class
+    reference in each) plus ``model``, ``all_combinations``, ``n_samples`` and ``unseen_groups`` (names of
+    groups absent from training, whose predictions come from the shared fallback path).
     """
     if data.target is None:
         raise MissmodalError("evaluation data has no target")
@@ -95,9 +113,11 @@ def evaluate_model(model: FittedModel, data: MultimodalData, all_combinations: b
     else:
         target, scores, observed = data.target, model.scores(data), data.observed
     counts = model.train_group_counts if train_group_counts is None else train_group_counts
+    class_counts = model.preprocessing.class_counts
+    prior = None if class_counts is None else np.asarray(class_counts, dtype=float) / sum(class_counts)
     report = group_report(target, scores, observed, data.modality_names, model.task,
                           classes=model.classes, train_group_counts=counts, min_group_size=min_group_size,
-                          head_coverage=head_coverage)
+                          head_coverage=head_coverage, threshold=model.threshold, prior=prior)
     report.update(model=model.name, all_combinations=all_combinations, n_samples=len(target),
                   unseen_groups=[g["name"] for g in report["groups"] if not g["seen_in_training"]])
     if combinations is not None:

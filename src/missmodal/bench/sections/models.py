@@ -1,6 +1,8 @@
 """Models section: every (model, loss) trained on the training split (selected on validation) and evaluated
 per combination group on the test split, and, where the complete data is known, on the complete test
-samples under every non-empty combination of modalities (the fair measure of tail groups)."""
+samples under every non-empty combination of modalities (the fair measure of tail groups). The tabular
+baselines ``logistic`` and ``gbdt`` always run beside the configured models, so that every table shows the
+bar a fusion model has to clear."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ...data.groups import head_groups
+from ...evaluate.metrics import calibration_view, reliability_bins
 from ...train import evaluate_model, fit_model
 from ..scenarios import Prepared
 from ...report.palette import PART_COLOURS, REFERENCE_COLOUR
@@ -18,6 +22,8 @@ from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mea
 
 #: Rows of the model x group heatmap (2^M - 1 groups can occur; the first ones, in evaluation order, are shown).
 MAX_HEATMAP_GROUPS = 80
+#: Tabular baselines run in every benchmark beside the configured models.
+BASELINES = ("logistic", "gbdt")
 
 
 #: How far (in accuracy) below the lowest bar the majority-class line may sit and still be drawn on the axis.
@@ -25,22 +31,38 @@ MAX_REFERENCE_GAP = 0.3
 
 
 def method_name(entry: dict) -> str:
-    return f"{entry['model']}+{entry['loss']}"
+    return entry["model"] if entry["model"] in BASELINES else f"{entry['model']}+{entry['loss']}"
+
+
+def model_entries(config) -> list[dict]:
+    """The configured (model, loss) entries plus each baseline the configuration does not already hold."""
+    named = {entry["model"] for entry in config.models}
+    return list(config.models) + [{"model": b, "loss": "erm"} for b in BASELINES if b not in named]
 
 
 def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
     return [cell_spec("models", dataset, scenario, seed, method=method_name(entry), model=entry["model"],
                       loss=entry["loss"], training=dict(config.training), min_group_size=config.min_group_size,
-                      head_coverage=config.head_coverage) for entry in config.models]
+                      head_coverage=config.head_coverage) for entry in model_entries(config)]
 
 
 def _brief(report: dict) -> dict:
-    keep = ("accuracy", "balanced_accuracy", "brier", "f1_micro", "f1_macro", "auroc", "mse", "count")
+    keep = ("accuracy", "balanced_accuracy", "f1_micro", "f1_macro", "auroc", "auprc", "brier", "ece", "log_loss", "mse", "count")
     return {
         "overall": report["overall"], "head": report["head"], "tail": report["tail"],
         "worst_group": report["worst_group"], "complete": report["complete"], "incomplete": report["incomplete"],
         "groups": [{k: g.get(k) for k in ("name", "modalities", "head", "seen_in_training") + keep} for g in report["groups"]],
     }
+
+
+def reliability(fitted, test, train_counts: dict[int, int], head_coverage: float) -> dict | None:
+    """Reliability-diagram bins of the test predictions, separately for head and tail groups (classification)."""
+    if fitted.task not in ("binary", "multiclass") or test.target is None:
+        return None
+    target = fitted.preprocessing.align_target(test, "test target")
+    confidence, outcome = calibration_view(target, fitted.scores(test), fitted.task, fitted.classes)
+    in_head = np.isin(test.group_codes(), list(head_groups(train_counts, head_coverage)))
+    return {part: reliability_bins(confidence[rows], outcome[rows]) for part, rows in (("head", in_head), ("tail", ~in_head))}
 
 
 def majority_accuracy(train_target: np.ndarray, test_target: np.ndarray) -> float | None:
@@ -60,6 +82,7 @@ def run(spec: dict, prepared: Prepared) -> dict:
     options = dict(train_group_counts=train_counts, min_group_size=spec["min_group_size"], head_coverage=spec["head_coverage"])
     result = {"test": _brief(evaluate_model(fitted, prepared.test, **options)), "all_combinations": None,
               "train_seconds": time.perf_counter() - start, "task": prepared.test.task,
+              "reliability": reliability(fitted, prepared.test, train_counts, spec["head_coverage"]),
               "majority_accuracy": {"test": majority_accuracy(prepared.train.target, prepared.test.target), "all_combinations": None}}
     complete_test = prepared.test_full if prepared.has_oracle else prepared.test.subset(prepared.test.is_complete())
     if complete_test.n_samples:
@@ -105,7 +128,20 @@ def summarise(cells: list[dict]) -> dict:
             name: mean_std(next((g["accuracy"] for g in c["result"][source]["groups"] if g["name"] == name), None) for c in group)["mean"]
             for name in names
         }
-    return {"rows": rows, "group_accuracy": heatmap}
+    return {"rows": rows, "group_accuracy": heatmap, "reliability": pooled_reliability(cells)}
+
+
+def pooled_reliability(cells: list[dict]) -> dict:
+    """Per setting and method, the head and tail reliability bins pooled over seeds (count-weighted means)."""
+    pooled: dict = {}
+    for (dataset, scenario, method), group in by_setting(cells, "method").items():
+        tables = [c["result"].get("reliability") for c in group if c["result"].get("reliability")]
+        for part in ("head", "tail") if tables else ():
+            counts = np.sum([t[part]["count"] for t in tables], axis=0)
+            means = {key: [sum(t[part]["count"][b] * (t[part][key][b] or 0.0) for t in tables) / counts[b] if counts[b] else None
+                           for b in range(len(counts))] for key in ("confidence", "outcome")}
+            pooled.setdefault(setting_label(dataset, scenario), {}).setdefault(method, {})[part] = {"count": counts.tolist(), **means}
+    return pooled
 
 
 def _lead(rows: list[dict]) -> str:
@@ -199,6 +235,31 @@ def heatmap_figure(setting: str, table: dict):
     return fig, legend
 
 
+def reliability_figure(setting: str, table: dict):
+    """Observed outcome rate against predicted confidence per method, head (solid) and tail (dashed) groups."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.8)
+    for k, (method, parts) in enumerate(table.items()):
+        for part, style in (("head", "-"), ("tail", "--")):
+            bins = parts.get(part)
+            if not bins:
+                continue
+            points = [(c, o) for c, o, n in zip(bins["confidence"], bins["outcome"], bins["count"]) if n]
+            if points:
+                ax.plot(*zip(*points), style, marker=".", color=f"C{k}", label=f"{method} ({part})")
+    ax.set_xlabel("predicted confidence (binary: P(positive); multi-class: top label)")
+    ax.set_ylabel("observed rate")
+    ax.set_title(f"{setting}: reliability, head vs tail groups", fontsize=9)
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
 def bars_figure(rows: list[dict], prefix: str = ""):
     """One setting: overall, head, tail and worst-group accuracy per method (error bars: sd over seeds),
     with the majority-class accuracy as the reference line; for a binary task a first panel gives the
@@ -275,5 +336,8 @@ def report(page, summary: dict, cells: list[dict]) -> None:
         if setting in summary["group_accuracy"]:
             fig, legend = heatmap_figure(setting, summary["group_accuracy"][setting])
             page.figure(fig, f"Model x group accuracy, {setting}" + (f" (modalities: {legend})" if legend else ""))
+        if setting in summary.get("reliability", {}):
+            page.figure(reliability_figure(setting, summary["reliability"][setting]),
+                        f"Reliability of the calibrated test predictions, head and tail groups, {setting}")
         for _, header, table in table_rows({"rows": rows}):
             page.table([dict(zip(header, row)) for row in table])

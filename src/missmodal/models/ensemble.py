@@ -1,0 +1,120 @@
+"""The validation ensemble behind ``--model auto``, and loading of the non-network model files.
+
+Greedy ensemble selection (Caruana, Niculescu-Mizil, Crew, Ksikes, ICML 2004) over the members' validation
+predictions: start from the empty ensemble and, ``rounds`` times, add (with replacement) the member whose
+addition gives the lowest validation loss of the averaged scores; keep the prefix with the lowest loss. The
+weight of a member is the share of the kept rounds that chose it, so a single member can win outright:
+``scores = sum_i w_i scores_i`` with ``w_i >= 0``, ``sum_i w_i = 1``. The loss is the log loss for
+classification and the mean squared error for regression.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ..data import MultimodalData
+from ..errors import MissmodalError
+from .calibration import indicators_of, negative_log_likelihood
+from .predictor import Predictor
+from .preprocess import Preprocessing
+
+ENSEMBLE = "auto"
+MEMBER_FOLDER = re.compile(r"^member_\d+$")
+
+
+def validation_loss(scores: np.ndarray, target: np.ndarray, task: str, classes) -> float:
+    """Log loss (classification; multi-label: mean binary log loss) or mean squared error (regression)."""
+    if task == "regression":
+        return float(np.mean((np.asarray(scores, dtype=float) - np.asarray(target, dtype=float)) ** 2))
+    return negative_log_likelihood(scores, indicators_of(target, task, classes), task)
+
+
+def greedy_selection(member_scores: Sequence[np.ndarray], target: np.ndarray, task: str, classes,
+                     rounds: int = 25) -> tuple[np.ndarray, list[float]]:
+    """Weights ``(K,)`` of the greedy ensemble and the validation loss after each round.
+
+    Parameters
+    ----------
+    member_scores : K arrays of validation scores of the same shape.
+    target : validation targets (in the classes' codes).
+    rounds : additions with replacement; the best prefix is kept.
+    """
+    if not member_scores:
+        raise MissmodalError("ensemble selection needs at least one member")
+    total = np.zeros_like(np.asarray(member_scores[0], dtype=np.float64))
+    picks, losses = [], []
+    for r in range(1, rounds + 1):
+        trial = [validation_loss((total + s) / r, target, task, classes) for s in member_scores]
+        best = int(np.argmin(trial))
+        picks.append(best)
+        losses.append(trial[best])
+        total += member_scores[best]
+    keep = int(np.argmin(losses)) + 1
+    weights = np.bincount(picks[:keep], minlength=len(member_scores)).astype(np.float64)
+    return weights / weights.sum(), losses
+
+
+class EnsembleModel(Predictor):
+    """Weighted average of the calibrated scores of member models trained on the same data.
+
+    Parameters
+    ----------
+    members : the fitted member models (fusion networks and/or tabular baselines).
+    weights : ``(K,)`` non-negative weights summing to 1.
+    """
+
+    def __init__(self, members: Sequence[Predictor], weights: np.ndarray, preprocessing: Preprocessing,
+                 train_group_counts: dict[int, int], info: dict[str, Any] | None = None):
+        super().__init__(ENSEMBLE, preprocessing, train_group_counts, info)
+        weights = np.asarray(weights, dtype=np.float64)
+        if len(members) == 0 or weights.shape != (len(members),) or (weights < 0).any() or not np.isclose(weights.sum(), 1.0):
+            raise MissmodalError(f"an ensemble needs one non-negative weight per member summing to 1, got {weights.tolist()}")
+        self.members = list(members)
+        self.weights = weights
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{m.name} {w:.2f}" for m, w in zip(self.members, self.weights))
+        return f"EnsembleModel({parts})"
+
+    def raw_scores(self, data: MultimodalData) -> np.ndarray:
+        return sum(w * m.scores(data) for m, w in zip(self.members, self.weights))
+
+    def save(self, path: str | Path) -> Path:
+        from .fitted import write_model_files
+
+        path = Path(path)
+        folders = [f"member_{i}" for i in range(len(self.members))]
+        for member, folder in zip(self.members, folders):
+            member.save(path / folder)
+        architecture = {"name": ENSEMBLE, "params": {"members": folders, "member_names": [m.name for m in self.members]}}
+        return write_model_files(path, {"weights": torch.from_numpy(self.weights.copy())}, architecture, self)
+
+
+def load_predictor(folder: Path, architecture: dict, preprocessing: Preprocessing, counts: dict[int, int],
+                   info: dict) -> Predictor:
+    """A saved tabular baseline or ensemble (the fusion networks are loaded by :func:`load_model` itself)."""
+    from .fitted import WEIGHTS_FILE, load_model, read_tensors
+    from .tabular import TABULAR, load_tabular
+
+    name = architecture.get("name")
+    tensors = read_tensors(folder / WEIGHTS_FILE, str(name))
+    if name in TABULAR:
+        return load_tabular(name, preprocessing, counts, tensors, info)
+    if name != ENSEMBLE:
+        from .base import MODELS
+
+        known = ", ".join(sorted([*MODELS.names(), *TABULAR.names(), ENSEMBLE]))
+        raise MissmodalError(f"{folder}: unknown model {name!r}; known: {known}")
+    folders = architecture.get("params", {}).get("members", [])
+    bad = [f for f in folders if not isinstance(f, str) or not MEMBER_FOLDER.match(f)]
+    if bad or not folders:
+        raise MissmodalError(f"{folder}: ensemble member folders must be named member_<i>, got {folders}")
+    if "weights" not in tensors:
+        raise MissmodalError(f"{folder / WEIGHTS_FILE}: an ensemble file needs a 'weights' tensor")
+    members = [load_model(folder / f) for f in folders]
+    return EnsembleModel(members, tensors["weights"].numpy(), preprocessing, counts, info)
