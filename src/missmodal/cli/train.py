@@ -74,26 +74,25 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     from .._atomic import folder_lock
     from .._paths import guard_outputs
     from ..errors import MissmodalError
-    from ..models import ENSEMBLE, MODELS, TABULAR
+    from ..models import MODELS
     from ..data.task_inference import task_lines
     from ..train import LOSSES, fit_model, setup_distributed
 
-    if model_name not in TABULAR and model_name != ENSEMBLE:
-        MODELS.get(model_name)
+    kind = MODELS.kind_of(model_name)  # network, tabular or ensemble; an error listing the known models otherwise
     LOSSES.get(loss)
     if patience < 0:
         raise MissmodalError(f"--patience must be >= 0 (0: never stop early), got {patience}")
     guard_outputs(folders={"--output": (output, RUN_FILES)}, inputs=[data, data_options.schema_path])
     context = setup_distributed()
-    if context.active and (model_name in TABULAR or model_name == ENSEMBLE):
+    if context.active and kind != "network":
         raise MissmodalError(f"--model {model_name} runs in one process; start it without torchrun")
     dataset = load_data_argument(data, data_options)
     if dataset.target is None:
         raise MissmodalError(f"{data} has no target: give DATA with a target column (--target COLUMN)")
     loss_params = {"step_size": step_size, "adjustment": adjustment} if loss == "group-dro" else {}
-    network = model_name in MODELS
+    network = kind == "network"
     if context.is_main:
-        status(f"training {model_name}{f' with {loss}' if model_name not in TABULAR else ''} on {data}: {dataset.n_samples} "
+        status(f"training {model_name}{f' with {loss}' if kind != 'tabular' else ''} on {data}: {dataset.n_samples} "
                f"samples, {len(dataset.group_counts())} groups, {context.world_size} process(es)")
     for line in task_lines(dataset):
         if context.is_main:
@@ -112,7 +111,7 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
 
         fitted = fit_model(dataset, None, model=model_name, loss=loss, val_fraction=val_fraction,
                            model_params={"width": width, "hidden": hidden, "dropout": dropout,
-                                         "modality_dropout": modality_dropout} if model_name not in TABULAR else None,
+                                         "modality_dropout": modality_dropout} if kind != "tabular" else None,
                            checkpoint_dir=output if network else None, resume=resume, callback=report,
                            candidates=[c.strip() for c in candidates.split(",") if c.strip()], time_budget=time_budget,
                            epochs=epochs, seed=seed, selection=selection, patience=patience or None,
@@ -127,16 +126,16 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
             write_json(Path(output) / "history.json", {"data": data, "info": fitted.info, "epochs": fitted.history})
     if not context.is_main:
         return
-    summary = {"model": model_name, "loss": loss if model_name not in TABULAR else None}
+    summary = {"model": model_name, "loss": loss if kind != "tabular" else None}
     if network:
         click.echo(f"model saved to {output} (selected epoch {fitted.info['best_epoch']}, "
                    f"validation {selection} {fitted.info['best_val_score']:.4f})")
         summary.update(best_epoch=fitted.info["best_epoch"], best_val_score=round(fitted.info["best_val_score"], 6))
     else:
-        for line in auto_lines(fitted.info) if model_name == ENSEMBLE else []:
+        for line in auto_lines(fitted.info) if kind == "ensemble" else []:
             click.echo(line)
         click.echo(f"model saved to {output}")
-        if model_name == ENSEMBLE:
+        if kind == "ensemble":
             summary["members"] = {m.name: round(float(w), 4) for m, w in zip(fitted.members, fitted.weights)}
     if fitted.threshold is not None:
         summary["threshold"] = round(fitted.threshold, 6)

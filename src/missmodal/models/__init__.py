@@ -5,6 +5,8 @@ tensors plus the observed mask and the covariates (see :mod:`missmodal.models.ba
 with its own MLP to a common width, support modality dropout, and never need imputed input. The tabular
 baselines ``logistic`` and ``gbdt`` (:mod:`missmodal.models.tabular`) and the validation ensemble ``auto``
 (:mod:`missmodal.models.ensemble`) share the :class:`Predictor` interface and the safe model file format.
+All of them are entries of one registry, :data:`MODELS`, each with its kind (:mod:`missmodal.models.registry`
+says how to add one).
 
 Examples
 --------
@@ -18,15 +20,16 @@ torch.Size([2, 4])
 """
 
 from . import fusion, moe  # noqa: F401  (register the models)
-from .base import MODELS, FusionModel, FusionOutput, GroupIndex, drop_modalities, group_codes_of, masked_mean
-from .ensemble import ENSEMBLE, EnsembleModel, greedy_selection
+from .base import FusionModel, FusionOutput, GroupIndex, drop_modalities, group_codes_of, masked_mean
+from .ensemble import EnsembleModel, greedy_selection
 from .fitted import FittedModel, load_model
 from .predictor import Predictor
 from .preprocess import Preprocessing
-from .tabular import TABULAR, TabularModel, fit_tabular
+from .registry import ENSEMBLE, MODELS, NETWORKS, TABULAR
+from .tabular import TabularModel, fit_tabular
 
 __all__ = [
     "ENSEMBLE", "EnsembleModel", "MODELS", "FittedModel", "FusionModel", "FusionOutput", "GroupIndex", "Predictor",
-    "Preprocessing", "TABULAR", "TabularModel", "drop_modalities", "fit_tabular", "greedy_selection",
+    "NETWORKS", "Preprocessing", "TABULAR", "TabularModel", "drop_modalities", "fit_tabular", "greedy_selection",
     "group_codes_of", "load_model", "masked_mean",
 ]

@@ -15,10 +15,8 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import MissmodalError
-from ..registry import Registry
 from .layers import CovariateEncoder, ModalityEncoders
-
-MODELS = Registry("model")
+from .registry import MODELS  # noqa: F401  (re-exported: the registry used to live here)
 TASKS = ("binary", "multiclass", "multilabel", "regression")
 
 

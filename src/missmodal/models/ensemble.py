@@ -1,4 +1,4 @@
-"""The validation ensemble behind ``--model auto``, and loading of the non-network model files.
+"""The validation ensemble behind ``--model auto`` (registry kind ``"ensemble"``).
 
 Greedy ensemble selection (Caruana, Niculescu-Mizil, Crew, Ksikes, ICML 2004) over the members' validation
 predictions: start from the empty ensemble and, ``rounds`` times, add (with replacement) the member whose
@@ -20,10 +20,12 @@ import torch
 from ..data import MultimodalData
 from ..errors import MissmodalError
 from .calibration import indicators_of, negative_log_likelihood
+from .files import write_model_files
+from .fitted import load_model
 from .predictor import Predictor
 from .preprocess import Preprocessing
+from .registry import ENSEMBLE, MODELS
 
-ENSEMBLE = "auto"
 MEMBER_FOLDER = re.compile(r"^member_\d+$")
 
 
@@ -59,6 +61,8 @@ def greedy_selection(member_scores: Sequence[np.ndarray], target: np.ndarray, ta
     return weights / weights.sum(), losses
 
 
+@MODELS.register(ENSEMBLE, "validation ensemble of fitted candidate models (greedy selection on validation)",
+                 kind="ensemble")
 class EnsembleModel(Predictor):
     """Weighted average of the calibrated scores of member models trained on the same data.
 
@@ -85,8 +89,6 @@ class EnsembleModel(Predictor):
         return sum(w * m.scores(data) for m, w in zip(self.members, self.weights))
 
     def save(self, path: str | Path) -> Path:
-        from .fitted import write_model_files
-
         path = Path(path)
         folders = [f"member_{i}" for i in range(len(self.members))]
         for member, folder in zip(self.members, folders):
@@ -94,27 +96,15 @@ class EnsembleModel(Predictor):
         architecture = {"name": ENSEMBLE, "params": {"members": folders, "member_names": [m.name for m in self.members]}}
         return write_model_files(path, {"weights": torch.from_numpy(self.weights.copy())}, architecture, self)
 
-
-def load_predictor(folder: Path, architecture: dict, preprocessing: Preprocessing, counts: dict[int, int],
-                   info: dict) -> Predictor:
-    """A saved tabular baseline or ensemble (the fusion networks are loaded by :func:`load_model` itself)."""
-    from .fitted import WEIGHTS_FILE, load_model, read_tensors
-    from .tabular import TABULAR, load_tabular
-
-    name = architecture.get("name")
-    tensors = read_tensors(folder / WEIGHTS_FILE, str(name))
-    if name in TABULAR:
-        return load_tabular(name, preprocessing, counts, tensors, info)
-    if name != ENSEMBLE:
-        from .base import MODELS
-
-        known = ", ".join(sorted([*MODELS.names(), *TABULAR.names(), ENSEMBLE]))
-        raise MissmodalError(f"{folder}: unknown model {name!r}; known: {known}")
-    folders = architecture.get("params", {}).get("members", [])
-    bad = [f for f in folders if not isinstance(f, str) or not MEMBER_FOLDER.match(f)]
-    if bad or not folders:
-        raise MissmodalError(f"{folder}: ensemble member folders must be named member_<i>, got {folders}")
-    if "weights" not in tensors:
-        raise MissmodalError(f"{folder / WEIGHTS_FILE}: an ensemble file needs a 'weights' tensor")
-    members = [load_model(folder / f) for f in folders]
-    return EnsembleModel(members, tensors["weights"].numpy(), preprocessing, counts, info)
+    @classmethod
+    def from_files(cls, folder: Path, architecture: dict, tensors: dict[str, torch.Tensor], preprocessing: Preprocessing,
+                   counts: dict[int, int], info: dict) -> "EnsembleModel":
+        """Rebuild a saved ensemble: its weights and the member folders ``member_<i>`` (each loaded by ``load_model``)."""
+        folders = architecture.get("params", {}).get("members", [])
+        bad = [f for f in folders if not isinstance(f, str) or not MEMBER_FOLDER.match(f)]
+        if bad or not folders:
+            raise MissmodalError(f"{folder}: ensemble member folders must be named member_<i>, got {folders}")
+        if "weights" not in tensors:
+            raise MissmodalError(f"{folder / 'model.safetensors'}: an ensemble file needs a 'weights' tensor")
+        members = [load_model(folder / f) for f in folders]
+        return cls(members, tensors["weights"].numpy(), preprocessing, counts, info)

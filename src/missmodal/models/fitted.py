@@ -1,36 +1,28 @@
-"""A trained fusion model with its preprocessing, and the safe model file format.
+"""A trained fusion network with its preprocessing, and :func:`load_model` for every kind of model file.
 
 A model file is a directory holding ``model.json`` (architecture, preprocessing, training-group counts,
-training settings; plain JSON) and ``model.safetensors`` (the weights). Loading parses the JSON, looks the
-architecture up by name among missmodal's fusion models (:data:`missmodal.models.MODELS`), tabular baselines
-and the validation ensemble, and reads the tensors with safetensors: nothing in the files is ever executed or
-unpickled.
+training settings; plain JSON) and ``model.safetensors`` (the weights), see :mod:`missmodal.models.files`.
+Loading parses the JSON, looks the architecture up by name in the model registry
+(:data:`missmodal.models.MODELS`: fusion networks, tabular baselines, the validation ensemble), and reads the
+tensors with safetensors: nothing in the files is ever executed or unpickled.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
-from .._atomic import atomic_path, write_text_atomic
-from .._json import to_jsonable
 from ..data import MultimodalData
 from ..errors import MissmodalError
-from .base import MODELS, FusionModel, batched_logits
+from .base import FusionModel, batched_logits
+from .files import CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE, read_tensors, write_model_files  # noqa: F401
 from .predictor import Predictor
 from .preprocess import Preprocessing
-from .validation import build_checked, check_config, check_weights_hash, model_files, read_config, weights_digest
+from .registry import MODELS, NETWORKS
+from .validation import build_checked, check_config, check_weights_hash, model_files, read_config
 
-FORMAT = "missmodal-model"
-FORMAT_VERSION = 1
-CONFIG_FILE = "model.json"
-WEIGHTS_FILE = "model.safetensors"
 
 
 class FittedModel(Predictor):
@@ -77,38 +69,6 @@ class FittedModel(Predictor):
         return write_model_files(path, state, {"name": self.name, "params": self.module.config}, self)
 
 
-def write_model_files(path: str | Path, tensors: dict[str, torch.Tensor], architecture: dict,
-                      model: Predictor) -> Path:
-    """Write ``tensors`` to ``model.safetensors`` and the JSON description to ``model.json`` in folder ``path``.
-
-    The JSON holds the format tag and version, ``architecture`` (registry name and parameters), the
-    preprocessing, the training-group counts and ``model.info``; both files are written atomically. The
-    weights go first and ``model.json`` records their SHA-256, which loading checks: a crash between the two
-    writes, or two runs into one folder, never yields a folder that loads.
-    """
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path / WEIGHTS_FILE) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": FORMAT})
-    payload = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "weights_sha256": weights_digest(path / WEIGHTS_FILE),
-        "architecture": architecture,
-        "preprocessing": model.preprocessing.to_dict(),
-        "train_group_counts": {str(k): v for k, v in sorted(model.train_group_counts.items())},
-        "info": model.info,
-    }
-    write_text_atomic(path / CONFIG_FILE, json.dumps(to_jsonable(payload), indent=1) + "\n")
-    return path
-
-
-def read_tensors(weights_path: Path, name: str) -> dict[str, torch.Tensor]:
-    """The tensors of a ``model.safetensors`` file (safetensors only: nothing is unpickled)."""
-    try:
-        return load_file(str(weights_path))
-    except (RuntimeError, OSError, SafetensorError) as error:
-        raise MissmodalError(f"{weights_path}: weights of model {name!r} cannot be read ({str(error).splitlines()[0]})") from None
-
-
 def load_model(path: str | Path) -> Predictor:
     """Load a model saved by :meth:`Predictor.save` (the directory, or its ``model.json``): a
     :class:`FittedModel`, a tabular baseline or an ensemble.
@@ -127,18 +87,20 @@ def load_model(path: str | Path) -> Predictor:
         raise MissmodalError(f"{config_path}: unsupported format_version {payload.get('format_version')!r}")
     architecture = payload.get("architecture")
     name = architecture.get("name") if isinstance(architecture, dict) else None
-    if not isinstance(name, str) or name in MODELS:  # fusion networks (and malformed configs) get the full checks
+    network = isinstance(name, str) and name in NETWORKS
+    if not isinstance(name, str) or network:  # fusion networks (and malformed configs) get the full checks
         check_config(payload, config_path)
     check_weights_hash(payload, config_path, weights_path)
-    if name not in MODELS:  # a tabular baseline or a validation ensemble
-        from .ensemble import load_predictor
-
+    if not network:  # a tabular baseline or a validation ensemble: its class reads its own tensors
+        if name not in MODELS:
+            raise MissmodalError(f"{folder}: unknown model {name!r}; known: {', '.join(sorted(MODELS.names()))}")
         try:
             counts = {int(k): int(v) for k, v in payload.get("train_group_counts", {}).items()}
             preprocessing = Preprocessing.from_dict(payload["preprocessing"])
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise MissmodalError(f"{config_path}: malformed preprocessing or group counts ({error!r})") from None
-        return load_predictor(folder, architecture, preprocessing, counts, payload.get("info", {}))
+        tensors = read_tensors(weights_path, name)
+        return MODELS.get(name).from_files(folder, architecture, tensors, preprocessing, counts, payload.get("info", {}))
     counts = {int(k): int(v) for k, v in payload.get("train_group_counts", {}).items()}
     preprocessing = Preprocessing.from_dict(payload["preprocessing"])
     builder = MODELS.get(architecture["name"])

@@ -26,11 +26,11 @@ import torch
 
 from ..data import MultimodalData
 from ..errors import MissmodalError
-from ..registry import Registry
+from .files import write_model_files
 from .predictor import Predictor
 from .preprocess import Preprocessing
+from .registry import MODELS, TABULAR
 
-TABULAR = Registry("tabular model")
 TABULAR_TASKS = ("binary", "multiclass")
 
 
@@ -109,13 +109,18 @@ class TabularModel(Predictor):
         return self.preprocessing.scores(torch.from_numpy(self.decision(X)))
 
     def save(self, path: str | Path) -> Path:
-        from .fitted import write_model_files
-
         tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in self.arrays.items()}
         return write_model_files(path, tensors, {"name": self.name, "params": {}}, self)
 
+    @classmethod
+    def from_files(cls, folder: Path, architecture: dict, tensors: dict[str, torch.Tensor], preprocessing: Preprocessing,
+                   counts: dict[int, int], info: dict) -> "TabularModel":
+        """Rebuild a saved baseline from its arrays (the inverse of :meth:`save`; called by ``load_model``)."""
+        return cls(architecture["name"], preprocessing, counts, {k: v.numpy() for k, v in tensors.items()}, info)
 
-@TABULAR.register("logistic", "mean imputation + missing indicators + covariates, L2 logistic regression, C by inner CV")
+
+@MODELS.register("logistic", "mean imputation + missing indicators + covariates, L2 logistic regression, C by inner CV",
+                 kind="tabular")
 class LogisticBaseline(TabularModel):
     """L2-regularised logistic regression on the mean-imputed design matrix with missing indicators.
 
@@ -147,7 +152,8 @@ class LogisticBaseline(TabularModel):
         return X @ self.arrays["coef"].T + self.arrays["intercept"]
 
 
-@TABULAR.register("gbdt", "gradient-boosted trees with native missing values + covariates (exported trees, no pickle)")
+@MODELS.register("gbdt", "gradient-boosted trees with native missing values + covariates (exported trees, no pickle)",
+                 kind="tabular")
 class GradientBoostingBaseline(TabularModel):
     """Histogram gradient boosting; absent modalities are NaN and each split learns their direction.
 
@@ -239,10 +245,3 @@ def fit_tabular(name: str, train_data: MultimodalData, val_data: MultimodalData 
     """Fit the tabular baseline ``name`` on ``train_data``; calibrate it on ``val_data`` when given."""
     model = TABULAR.get(name).fit(name, train_data, seed=seed, **params)
     return model.calibrate(val_data) if val_data is not None else model
-
-
-def load_tabular(name: str, preprocessing: Preprocessing, counts: dict[int, int], tensors: dict[str, torch.Tensor],
-                 info: dict) -> TabularModel:
-    """Rebuild a saved tabular baseline from its arrays (see :meth:`TabularModel.save`)."""
-    cls = TABULAR.get(name)
-    return cls(name, preprocessing, counts, {k: v.numpy() for k, v in tensors.items()}, info)

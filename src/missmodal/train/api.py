@@ -12,7 +12,7 @@ from ..data import MultimodalData
 from ..errors import MissmodalError
 from ..evaluate.combinations import MAX_COMBINATIONS, combination_codes, score_combinations
 from ..evaluate.groups import group_report
-from ..models import ENSEMBLE, TABULAR, Predictor, fit_tabular
+from ..models import MODELS, Predictor, fit_tabular
 from .auto import DEFAULT_CANDIDATES, fit_auto
 from .trainer import TrainConfig, Trainer
 
@@ -65,12 +65,13 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
         if train_data.target is None:
             raise MissmodalError("training data has no target: give DATA with a target column (--target for Parquet files)")
         train_data, val_data = train_data.split((1 - val_fraction, val_fraction), seed=config.seed)
-    if model in TABULAR and loss != "erm":
+    kind = MODELS.kind_of(model)
+    if kind == "tabular" and loss != "erm":
         raise MissmodalError(f"loss {loss!r} applies to the fusion networks; model {model!r} is fitted by its own method")
-    if model in TABULAR or model == ENSEMBLE:
+    if kind != "network":
         if resume:
             raise MissmodalError(f"model {model!r} has no checkpoints to resume from; train it again")
-        if model == ENSEMBLE:
+        if kind == "ensemble":
             return fit_auto(train_data, val_data, candidates, time_budget, config, model_params, callback=callback)
         return fit_tabular(model, train_data, val_data, seed=config.seed, **(model_params or {}))
     trainer = Trainer(model, config, model_params, checkpoint_dir=checkpoint_dir, callback=callback)

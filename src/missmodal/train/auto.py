@@ -17,7 +17,7 @@ import numpy as np
 from ..data import MultimodalData
 from ..errors import MissmodalError
 from ..evaluate.metrics import auroc
-from ..models import MODELS, TABULAR, EnsembleModel, Preprocessing, Predictor, fit_tabular, greedy_selection
+from ..models import NETWORKS, TABULAR, EnsembleModel, Preprocessing, Predictor, fit_tabular, greedy_selection
 from ..models.ensemble import validation_loss
 from .trainer import TrainConfig, Trainer
 
@@ -52,16 +52,16 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
     Parameters
     ----------
     train_data, val_data : training and validation data (the test data are not an argument).
-    candidates : names in :data:`missmodal.models.TABULAR` or :data:`missmodal.models.MODELS`.
+    candidates : names of tabular baselines or fusion networks in :data:`missmodal.models.MODELS`.
     time_budget : seconds after which no further candidate starts (None: fit them all).
     config : training settings of the fusion candidates (their seed also seeds the baselines).
     model_params : keyword arguments of the fusion candidates.
     rounds : greedy selection rounds.
     """
     config = config or TrainConfig()
-    unknown = [c for c in candidates if c not in TABULAR and c not in MODELS]
+    unknown = [c for c in candidates if c not in TABULAR and c not in NETWORKS]
     if unknown or not candidates:
-        raise MissmodalError(f"auto candidates must be among {[*TABULAR.names(), *MODELS.names()]}, got {list(candidates)}")
+        raise MissmodalError(f"auto candidates must be among {[*TABULAR.names(), *NETWORKS.names()]}, got {list(candidates)}")
     if time_budget is not None and time_budget <= 0:
         raise MissmodalError(f"time budget must be > 0 seconds, got {time_budget}")
     started = time.perf_counter()

@@ -31,7 +31,7 @@ from ..data import MultimodalData, group_name
 from ..data.fingerprint import data_fingerprint
 from ..errors import MissmodalError
 from ..evaluate.gradients import gradient_alignment, shared_parameters
-from ..models import MODELS, FittedModel, FusionModel, Preprocessing
+from ..models import NETWORKS, FittedModel, FusionModel, Preprocessing
 from ..models.base import batched_logits
 from .distributed import DistributedContext, barrier, broadcast_flag, setup_distributed
 from .losses import LOSSES, ERM, GroupObjective, build_loss
@@ -213,7 +213,7 @@ class Trainer:
 
     Parameters
     ----------
-    model : a name in :data:`missmodal.models.MODELS`.
+    model : a fusion network in :data:`missmodal.models.MODELS` (kind ``"network"``).
     config : :class:`TrainConfig`.
     model_params : keyword arguments of the model (``width``, ``modality_dropout``, ``n_experts``, ...).
     checkpoint_dir : folder for ``checkpoint.pt``, written atomically after every epoch (None: no checkpoints).
@@ -233,7 +233,7 @@ class Trainer:
     def __init__(self, model: str, config: TrainConfig | None = None, model_params: dict[str, Any] | None = None,
                  checkpoint_dir: str | Path | None = None, callback: Callable[[dict], None] | None = None,
                  context: DistributedContext | None = None):
-        MODELS.get(model)
+        NETWORKS.get(model)
         self.model = model
         self.config = config or TrainConfig()
         self.model_params = dict(model_params or {})
@@ -246,7 +246,7 @@ class Trainer:
     def _build_module(self, preprocessing: Preprocessing, group_codes: np.ndarray) -> FusionModel:
         torch.manual_seed(self.config.seed)
         try:
-            return MODELS.build(self.model, dims=preprocessing.dims, out_dim=preprocessing.out_dim,
+            return NETWORKS.build(self.model, dims=preprocessing.dims, out_dim=preprocessing.out_dim,
                                 task=preprocessing.task, groups=group_codes.tolist(),
                                 n_covariates=preprocessing.n_covariates, **self.model_params)
         except TypeError as error:
