@@ -67,10 +67,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the permissions open() would
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        # mkstemp creates 0600 and some writers (safetensors) recreate the file 0600: give the result the
+        # permissions open() would (0666 less the umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():

@@ -309,3 +309,48 @@ FLAT_CASES = {
     "flat_duplicate_columns": (flat_duplicate_columns, "'a1'"),
     "flat_string_value": (flat_string_value, "row 5"),
 }
+
+
+# --- label files for models of every task (see test_malformed_model_folders.py) ---------------------------
+
+def target_values(task: str, n: int = N) -> pa.Array:
+    """A valid target of ``task``: classes 0, 1, 2 (multi-class), 3 labels of 0/1, floats (regression)."""
+    rng = np.random.default_rng(1)
+    if task == "multiclass":
+        return pa.array((np.arange(n) % 3).astype(np.int64))
+    if task == "multilabel":
+        return pa.FixedSizeListArray.from_arrays(pa.array(rng.integers(0, 2, n * 3).astype(np.int64)), 3)
+    if task == "regression":
+        return pa.array(rng.normal(size=n))
+    return base_columns(n)["target"]
+
+
+def with_target(folder: Path, name: str, target: pa.Array) -> Path:
+    """The good file with another target column."""
+    return write(folder, name, {**base_columns(), "target": target})
+
+
+def labelled(folder: Path, task: str) -> Path:
+    return with_target(folder, f"labels-{task}", target_values(task))
+
+
+#: Label files that do not fit a model of the task: (task, builder of the target, text the error must contain).
+WRONG_LABELS = {
+    "binary model, labels 1/2": ("binary", lambda: pa.array(np.arange(N) % 2 + 1), "class 2 not seen in training"),
+    "binary model, labels 1/5": ("binary", lambda: pa.array(np.where(np.arange(N) % 2, 5, 1)), "class 5 not seen"),
+    "binary model, labels 0.5/1.5": ("binary", lambda: pa.array(np.arange(N) % 2 + 0.5), "is not an integer"),
+    "binary model, label strings": ("binary", lambda: pa.array(np.where(np.arange(N) % 2, "yes", "no")),
+                                    "not seen in training"),
+    "binary model, label matrix": ("binary", lambda: target_values("multilabel"), "needs one label per sample"),
+    "multiclass model, labels 1/2/3": ("multiclass", lambda: pa.array(np.arange(N) % 3 + 1), "class 3 not seen"),
+    "multiclass model, labels 0.5/1.5/2.5": ("multiclass", lambda: pa.array(np.arange(N) % 3 + 0.5), "not an integer"),
+    "multiclass model, true/false": ("multiclass", lambda: pa.array(np.arange(N) % 2 == 1), "true/false labels"),
+    "multiclass model, label matrix": ("multiclass", lambda: target_values("multilabel"), "one label per sample"),
+    "multilabel model, one label per row": ("multilabel", lambda: target_values("multiclass"), "0/1 label matrix"),
+    "multilabel model, 2 labels": ("multilabel", lambda: pa.FixedSizeListArray.from_arrays(
+        pa.array((np.arange(N * 2) % 2).astype(np.int64)), 2), "got a 2-column matrix"),
+    "regression model, label strings": ("regression", lambda: pa.array(np.where(np.arange(N) % 2, "yes", "no")),
+                                        "but the model is a regression model"),
+    "regression model, true/false": ("regression", lambda: pa.array(np.arange(N) % 2 == 1), "regression model"),
+    "regression model, label matrix": ("regression", lambda: target_values("multilabel"), "one label per sample"),
+}

@@ -14,7 +14,7 @@ from missmodal.cli import main
 # Per (case, command) outcomes that differ from the case's default: (outcome, text the error must contain).
 OVERRIDES = {
     ("float_coded_classes", "informativeness"): ("error", "regression"),
-    ("string_labels", "evaluate"): ("error", "matches none of the numeric classes"),
+    ("string_labels", "evaluate"): ("error", "not seen in training (the model's 2 numeric classes: 0, 1"),
     # a modality absent from every row is fine for a trained model (its fallback path), not for fitting
     ("never_observed", "evaluate"): ("ok", None),
     ("never_observed", "predict"): ("ok", None),

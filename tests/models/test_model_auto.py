@@ -70,7 +70,7 @@ def test_auto_member_folders_outside_the_model_are_refused(auto_model, tmp_path)
     config = json.loads((folder / "model.json").read_text())
     config["architecture"]["params"]["members"] = ["../elsewhere"]
     (folder / "model.json").write_text(json.dumps(config))
-    with pytest.raises(MissmodalError, match="member folders must be named member_<i>"):
+    with pytest.raises(MissmodalError, match=r"architecture.params.members\[0\] must be a folder name member_<i>, got '../elsewhere'"):
         load_model(folder)
 
 

@@ -52,17 +52,17 @@ def delete(key):
 
 CRAFTED = {
     "width of 200,000": (set_in(["architecture", "params", "width"], 200_000), "weights do not fit"),
-    "width beyond the bound": (set_in(["architecture", "params", "width"], 10**9), r"width must be in \[1, 1048576\]"),
-    "depth of 100,000": (set_in(["architecture", "params", "depth"], 100_000), r"depth must be in \[1, 4096\]"),
-    "missing architecture": (delete("architecture"), "'architecture' is missing"),
-    "missing preprocessing": (delete("preprocessing"), "'preprocessing' is missing"),
-    "a dim 'eight'": (set_in(["architecture", "params", "dims"], ["eight", 3, 5]), "must be an integer, got 'eight'"),
+    "width beyond the bound": (set_in(["architecture", "params", "width"], 10**9), r"architecture.params.width must be an integer in \[1, 1048576\], got 1000000000"),
+    "depth of 100,000": (set_in(["architecture", "params", "depth"], 100_000), r"architecture.params.depth must be an integer in \[0, 4096\], got 100000"),
+    "missing architecture": (delete("architecture"), "model.json: architecture is missing"),
+    "missing preprocessing": (delete("preprocessing"), "model.json: preprocessing is missing"),
+    "a dim 'eight'": (set_in(["architecture", "params", "dims"], ["eight", 3, 5]), "dims\\[0\\] must be an integer in .*, got 'eight'"),
     "NaN scale": (lambda c: c["preprocessing"]["modalities"][0]["scale"].__setitem__(0, float("nan")), "must be a finite number"),
-    "zero scale": (lambda c: c["preprocessing"]["modalities"][0]["scale"].__setitem__(0, 0.0), "must be > 0"),
+    "zero scale": (lambda c: c["preprocessing"]["modalities"][0]["scale"].__setitem__(0, 0.0), "scale\\[0\\] must be a finite number > 0, got 0.0"),
     "short mean vector": (lambda c: c["preprocessing"]["modalities"][1]["mean"].pop(), "must be a list of 3 numbers, got 2"),
-    "class list shorter than the outputs": (lambda c: c["preprocessing"]["classes"].pop(), "must list 3 distinct classes"),
+    "class list shorter than the outputs": (lambda c: c["preprocessing"]["classes"].pop(), "classes must list 3 distinct classes for 3 output"),
     "non-integer group key": (lambda c: c["train_group_counts"].__setitem__("abc", 3), "'abc' is not an integer group code"),
-    "group code beyond the modalities": (lambda c: c["train_group_counts"].__setitem__("99", 3), r"must be in \[1, 7\]"),
+    "group code beyond the modalities": (lambda c: c["train_group_counts"].__setitem__("99", 3), r"train_group_counts\['99'\] must be an integer in \[1, 7\]"),
     "task changed": (set_in(["preprocessing", "task"], "regression"), "must be the architecture's task"),
 }
 

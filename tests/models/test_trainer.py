@@ -173,7 +173,7 @@ def test_an_unknown_validation_class_is_named_in_a_short_message():
     train = make_data(n=60)
     val = make_data(n=20, seed=1)
     val = val.replace(target=np.where(val.target == 2, 7, val.target))
-    with pytest.raises(MissmodalError, match=r"class 7 not seen in training \(3 classes: 0, 1, 2\)$"):
+    with pytest.raises(MissmodalError, match=r"class 7 not seen in training \(the model's 3 numeric classes: 0, 1, 2; labels are matched by value\)$"):
         fit_model(train, val, model="concat", epochs=1)
 
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import functools
+import os
+import re
 import sys
+import tempfile
+import traceback
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -16,21 +21,73 @@ from .._json import to_jsonable, write_json  # noqa: F401  (re-exported for the 
 from ..errors import MissmodalError
 
 console = Console(stderr=True)
-INPUT_ERRORS = (MissmodalError, OSError)
+#: Problems with the input (files, values, names, resources): one ``error:`` line, exit code 2.
+INPUT_ERRORS = (MissmodalError, OSError, ValueError, MemoryError)
+INTERNAL_EXIT = 3  # a bug: "internal error, please report", the traceback saved to a file
+_NUMPY_SCALAR = re.compile(r"\bnp\.(?:int|uint|float|bool|str|complex)\w*\((.*?)\)")
+
+
+def one_line(text: str) -> str:
+    """The first line of a message, with numpy scalar reprs (``np.int64(0)``) shown as their values."""
+    first = text.splitlines()[0] if text.strip() else ""
+    return _NUMPY_SCALAR.sub(r"\1", first)
+
+
+def input_error_line(error: BaseException) -> str:
+    """The ``error:`` line for a known problem (its message; the class name for an empty one)."""
+    if isinstance(error, MemoryError):
+        return "error: out of memory (the input is too large for this machine, or a size in it is absurd)"
+    return f"error: {one_line(str(error)) or type(error).__name__}"
+
+
+def save_traceback(error: BaseException) -> str:
+    """Write the traceback of ``error`` to a new file (``$MISSMODAL_CRASH_DIR``, else the temporary folder)
+    and return its path."""
+    folder = os.environ.get("MISSMODAL_CRASH_DIR") or tempfile.gettempdir()
+    os.makedirs(folder, exist_ok=True)
+    fd, path = tempfile.mkstemp(prefix="missmodal-internal-error-", suffix=".txt", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"missmodal {' '.join(sys.argv[1:])}\n\n")
+        handle.write("".join(traceback.format_exception(type(error), error, error.__traceback__)))
+    return path
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (numpy, scikit-learn, ...) as one ``warning:`` line each, without source paths."""
+    click.echo(f"warning: {one_line(str(message)) or category.__name__}", err=True)
 
 
 class MissmodalGroup(click.Group):
-    """A click group that turns input errors into one line on stderr and exit code 2 (traceback with --debug)."""
+    """A click group that is the command line's last line of defence.
+
+    Input errors (:data:`INPUT_ERRORS`) become one ``error:`` line on stderr and exit code 2; any other
+    exception is a bug: one ``error: internal error, please report`` line naming the file that holds its
+    traceback, exit code 3. ``--debug`` shows the traceback instead. Python warnings print as one
+    ``warning:`` line each (repeats once).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except INPUT_ERRORS as error:
-            if ctx.obj and ctx.obj.get("debug"):
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
-            message = str(error).splitlines()[0] if str(error) else type(error).__name__
-            click.echo(f"error: {message}", err=True)
-            ctx.exit(2)
+            except INPUT_ERRORS as error:
+                if ctx.obj and ctx.obj.get("debug"):
+                    raise
+                click.echo(input_error_line(error), err=True)
+                ctx.exit(2)
+            except Exception as error:  # noqa: BLE001  (the last line of defence: a bug, reported as one)
+                if ctx.obj and ctx.obj.get("debug"):
+                    raise
+                try:
+                    saved = f"; the traceback is in {save_traceback(error)}"
+                except OSError:
+                    saved = " (the traceback could not be saved; rerun with --debug to see it)"
+                click.echo(f"error: internal error, please report it{saved} ({type(error).__name__}: "
+                           f"{one_line(str(error))[:200]})", err=True)
+                ctx.exit(INTERNAL_EXIT)
 
 
 @dataclass
@@ -106,6 +163,12 @@ def schema_options(command: Callable) -> Callable:
     for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
+
+
+trust_option = click.option(
+    "--trust-unhashed", is_flag=True,
+    help="Load a model folder whose model.json has no weights_sha256 (written before weights were hashed): only "
+         "for folders you trust, since their weights cannot be checked against model.json.")
 
 
 def load_data_argument(spec: str, options: DataOptions | str | None = None, stored_schema: dict | None = None,

@@ -3,7 +3,7 @@
 import click
 
 from ..report.text import fmt_number, group_labels, text_table
-from ._common import load_data_argument, schema_options, status, write_json
+from ._common import load_data_argument, schema_options, status, trust_option, write_json
 
 
 def _value(metrics: dict | None, key: str) -> str:
@@ -71,26 +71,37 @@ def report_lines(report: dict) -> list[str]:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the evaluation as JSON.")
 @click.option("--min-group-size", type=int, default=10, show_default=True,
               help="Smallest group eligible as worst group; groups with fewer training samples are flagged.")
+@click.option("--unseen-labels", type=click.Choice(["error", "wrong"]), default="error", show_default=True,
+              help="A label the model never saw: an error, or scored as a wrong prediction and counted.")
+@trust_option
 @schema_options
 def command(model_dir, data, all_combinations, max_combinations, combination_seed, json_path, min_group_size,
-            data_options) -> None:
+            unseen_labels, trust_unhashed, data_options) -> None:
     """Print overall, head, tail, worst-group and per-group metrics of the model in MODEL_DIR on DATA."""
     from .._paths import guard_outputs
+    from ..errors import MissmodalError
     from ..models import load_model
     from ..train import evaluate_model
 
     guard_outputs({"--json": json_path}, inputs=[data, data_options.schema_path], read_folders=[model_dir])
 
-    model = load_model(model_dir)
+    model = load_model(model_dir, trust_unhashed=trust_unhashed)
+    if data_options.task is not None and data_options.task != model.task:
+        raise MissmodalError(f"--task {data_options.task}: the model in {model_dir} is a {model.task} model (its task "
+                             "was fixed at training); leave --task out")
     dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"),
                                  require_all_observed=False)
     if dataset.target is None:
-        from ..errors import MissmodalError
-
         raise MissmodalError(f"{data}: no target column to evaluate against (give --target, or use predict)")
     status(f"evaluating {model.name} on {data}" + (" under all combinations" if all_combinations else ""))
     report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size,
-                            max_combinations=max_combinations, combination_seed=combination_seed)
+                            max_combinations=max_combinations, combination_seed=combination_seed,
+                            unseen_labels=unseen_labels, source=data)
+    unmatched = report["unseen_labels"]
+    if unmatched["count"]:
+        click.echo(f"warning: {unmatched['count']} sample(s) hold labels the model never saw "
+                   f"({', '.join(map(repr, unmatched['values'][:5]))}); scored as wrong in accuracy and F1, left out "
+                   "of AUROC, Brier, log loss and ECE", err=True)
     if report.get("combinations"):
         info = report["combinations"]
         click.echo(f"all combinations: {info['evaluated']} of {info['total']} evaluated"

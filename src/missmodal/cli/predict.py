@@ -2,7 +2,7 @@
 
 import click
 
-from ._common import load_data_argument, schema_options, status
+from ._common import load_data_argument, schema_options, status, trust_option
 from .evaluate import weak_group_warning
 
 
@@ -12,8 +12,9 @@ from .evaluate import weak_group_warning
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .csv or .parquet.")
 @click.option("--min-group-size", type=int, default=10, show_default=True,
               help="Warn about groups with fewer training samples than this.")
+@trust_option
 @schema_options
-def command(model_dir, data, output, min_group_size, data_options) -> None:
+def command(model_dir, data, output, min_group_size, trust_unhashed, data_options) -> None:
     """Write id, group, seen_in_training, train_count, prediction and class probabilities for each sample of DATA.
 
     Samples whose combination group never occurred in training get the model's fallback prediction and
@@ -31,7 +32,7 @@ def command(model_dir, data, output, min_group_size, data_options) -> None:
     if not output.endswith((".csv", ".parquet")):
         raise MissmodalError(f"--output {output}: use a .csv or .parquet file name")
     guard_outputs({"--output": output}, inputs=[data, data_options.schema_path], read_folders=[model_dir])
-    model = load_model(model_dir)
+    model = load_model(model_dir, trust_unhashed=trust_unhashed)
     dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"),
                                  require_target=False, require_all_observed=False)
     scores = model.scores(dataset)

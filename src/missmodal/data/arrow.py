@@ -309,6 +309,8 @@ def table_to_data(table: pa.Table, roles: dict[str, Any], source: str, row_offse
     metadata = dict(roles.get("metadata") or {})
     if classes is not None:
         metadata["classes"] = list(classes)
+    if roles["target"] is not None and pa.types.is_boolean(table.column(roles["target"]).type):
+        metadata["target_type"] = "bool"  # read as 0/1; a multi-class model refuses such labels
     return MultimodalData(modalities, observed=observed, target=target, covariates=covariates,
                           covariate_names=list(roles["covariates"]) or None, ids=ids, task=task, metadata=metadata,
                           field_observed=field_observed or None)

@@ -336,6 +336,8 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
                                                       "partial_rows": partial_rows}}
     if classes is not None:
         metadata["classes"] = list(classes)
+    if roles["target"] is not None and frame[roles["target"]].dtype == bool:
+        metadata["target_type"] = "bool"  # read as 0/1; a multi-class model refuses such labels
     return MultimodalData(arrays, observed=observed, target=target_values, covariates=covariate_values,
                           covariate_names=covariate_names, ids=ids, task=task_, metadata=metadata,
                           field_observed=field_observed or None)

@@ -189,10 +189,17 @@ def classification_metrics(y_true, y_score, task: str, classes=None, threshold: 
             "f1_micro": float(f1_score(y_true, y_pred, average="micro", labels=labels, zero_division=0)),
             "f1_macro": float(f1_score(y_true, y_pred, average="macro", labels=labels, zero_division=0)),
         }
-    result["auroc"] = auroc(y_true, y_score, task, classes) if has_scores else None
     if has_scores:
-        default = np.array([0, 1]) if task == "binary" else np.arange(y_score.shape[1])
-        result.update(probability_metrics(y_true, y_score, task, default if classes is None else classes, threshold, prior))
+        classes = (np.array([0, 1]) if task == "binary" else np.arange(y_score.shape[1])) if classes is None else classes
+        known = np.ones(len(y_true), bool) if task == "multilabel" else np.isin(y_true, classes)
+        if not known.all():  # labels the model never saw (scored as wrong above): no probability to score them by
+            result["unseen_labels"] = int((~known).sum())
+            y_true, y_score = y_true[known], y_score[known]
+        result["auroc"] = auroc(y_true, y_score, task, classes) if len(y_true) else None
+        if len(y_true):
+            result.update(probability_metrics(y_true, y_score, task, classes, threshold, prior))
+    else:
+        result["auroc"] = None
     return result
 
 

@@ -10,7 +10,6 @@ classification and the mean squared error for regression.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -25,8 +24,7 @@ from .fitted import load_model
 from .predictor import Predictor
 from .preprocess import Preprocessing
 from .registry import ENSEMBLE, MODELS
-
-MEMBER_FOLDER = re.compile(r"^member_\d+$")
+from .schema import MEMBER_FOLDER
 
 
 def validation_loss(scores: np.ndarray, target: np.ndarray, task: str, classes) -> float:
@@ -98,13 +96,14 @@ class EnsembleModel(Predictor):
 
     @classmethod
     def from_files(cls, folder: Path, architecture: dict, tensors: dict[str, torch.Tensor], preprocessing: Preprocessing,
-                   counts: dict[int, int], info: dict) -> "EnsembleModel":
-        """Rebuild a saved ensemble: its weights and the member folders ``member_<i>`` (each loaded by ``load_model``)."""
+                   counts: dict[int, int], info: dict, trust_unhashed: bool = False) -> "EnsembleModel":
+        """Rebuild a saved ensemble: its weights and the member folders ``member_<i>`` (each loaded by
+        ``load_model``, trusting unhashed members only when the ensemble is trusted)."""
         folders = architecture.get("params", {}).get("members", [])
         bad = [f for f in folders if not isinstance(f, str) or not MEMBER_FOLDER.match(f)]
         if bad or not folders:
             raise MissmodalError(f"{folder}: ensemble member folders must be named member_<i>, got {folders}")
         if "weights" not in tensors:
             raise MissmodalError(f"{folder / 'model.safetensors'}: an ensemble file needs a 'weights' tensor")
-        members = [load_model(folder / f) for f in folders]
+        members = [load_model(folder / f, trust_unhashed=trust_unhashed) for f in folders]
         return cls(members, tensors["weights"].numpy(), preprocessing, counts, info)

@@ -21,8 +21,8 @@ from .files import CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE, read_tenso
 from .predictor import Predictor
 from .preprocess import Preprocessing
 from .registry import MODELS, NETWORKS
-from .validation import build_checked, check_config, check_weights_hash, model_files, read_config
-
+from .schema import validate_model_config
+from .validation import build_checked, check_weights_hash, model_files, read_config
 
 
 class FittedModel(Predictor):
@@ -69,41 +69,30 @@ class FittedModel(Predictor):
         return write_model_files(path, state, {"name": self.name, "params": self.module.config}, self)
 
 
-def load_model(path: str | Path) -> Predictor:
+def load_model(path: str | Path, trust_unhashed: bool = False) -> Predictor:
     """Load a model saved by :meth:`Predictor.save` (the directory, or its ``model.json``): a
     :class:`FittedModel`, a tabular baseline or an ensemble.
 
     Safe for files from untrusted sources: the configuration is JSON, the architecture is chosen by
     registry name among missmodal's own models, and the weights are read with safetensors; the folder is
-    validated first (:mod:`missmodal.models.validation`: links, bounds, weights hash, shapes, finiteness).
+    validated before anything is built (:mod:`missmodal.models.validation`: links, the schema of
+    :mod:`missmodal.models.schema`, the weights hash, tensor shapes, finiteness). A folder whose
+    ``model.json`` has no ``weights_sha256`` is refused unless ``trust_unhashed`` (``--trust-unhashed``).
     """
     path = Path(path)
     folder = path.parent if path.name == CONFIG_FILE else path
     config_path, weights_path = model_files(folder, (CONFIG_FILE, WEIGHTS_FILE))
-    payload = read_config(config_path)
-    if payload.get("format") != FORMAT:
-        raise MissmodalError(f"{config_path}: not a missmodal model file (format must be {FORMAT!r})")
-    if payload.get("format_version") != FORMAT_VERSION:
-        raise MissmodalError(f"{config_path}: unsupported format_version {payload.get('format_version')!r}")
-    architecture = payload.get("architecture")
-    name = architecture.get("name") if isinstance(architecture, dict) else None
-    network = isinstance(name, str) and name in NETWORKS
-    if not isinstance(name, str) or network:  # fusion networks (and malformed configs) get the full checks
-        check_config(payload, config_path)
+    payload = validate_model_config(read_config(config_path), config_path, trust_unhashed)
     check_weights_hash(payload, config_path, weights_path)
-    if not network:  # a tabular baseline or a validation ensemble: its class reads its own tensors
-        if name not in MODELS:
-            raise MissmodalError(f"{folder}: unknown model {name!r}; known: {', '.join(sorted(MODELS.names()))}")
-        try:
-            counts = {int(k): int(v) for k, v in payload.get("train_group_counts", {}).items()}
-            preprocessing = Preprocessing.from_dict(payload["preprocessing"])
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise MissmodalError(f"{config_path}: malformed preprocessing or group counts ({error!r})") from None
-        tensors = read_tensors(weights_path, name)
-        return MODELS.get(name).from_files(folder, architecture, tensors, preprocessing, counts, payload.get("info", {}))
-    counts = {int(k): int(v) for k, v in payload.get("train_group_counts", {}).items()}
+    architecture = payload["architecture"]
+    name = architecture["name"]
+    counts = {int(k): int(v) for k, v in payload["train_group_counts"].items()}
     preprocessing = Preprocessing.from_dict(payload["preprocessing"])
-    builder = MODELS.get(architecture["name"])
-    module = build_checked(builder, architecture["params"], weights_path, architecture["name"])
+    info = payload["info"]
+    if name not in NETWORKS:  # a tabular baseline or a validation ensemble: its class reads its own tensors
+        tensors = read_tensors(weights_path, name)
+        return MODELS.get(name).from_files(folder, architecture, tensors, preprocessing, counts, info,
+                                           trust_unhashed=trust_unhashed)
+    module = build_checked(MODELS.get(name), architecture["params"], weights_path, name)
     module.eval()
-    return FittedModel(architecture["name"], module, preprocessing, counts, payload.get("info", {}))
+    return FittedModel(name, module, preprocessing, counts, info)

@@ -54,12 +54,12 @@ class Predictor(ABC):
 
     @property
     def temperature(self) -> float:
-        return float(self.info.get("calibration", {}).get("temperature", 1.0))
+        return float((self.info.get("calibration") or {}).get("temperature", 1.0))
 
     @property
     def threshold(self) -> float | None:
         """Binary decision threshold on P(positive) chosen on validation (None before :meth:`calibrate`)."""
-        return self.info.get("calibration", {}).get("threshold")
+        return (self.info.get("calibration") or {}).get("threshold")
 
     @abstractmethod
     def raw_scores(self, data: MultimodalData) -> np.ndarray:

@@ -14,6 +14,7 @@ from torch import Tensor
 
 from ..data import MultimodalData
 from ..errors import MissmodalError
+from .labels import match_labels
 
 
 @dataclass
@@ -125,33 +126,10 @@ class Preprocessing:
         return tensors, torch.from_numpy(data.observed.copy())
 
     def align_target(self, data: MultimodalData, what: str = "target") -> np.ndarray:
-        """``data.target`` in the model's class codes.
-
-        String labels are stored as codes into ``data.metadata["classes"]``, numbered per file: a test file
-        holding only "dog" codes it 0 where training coded "cat" 0 and "dog" 1. Labels are therefore matched
-        by value and name: the data's labels (names, or the numbers themselves) are mapped to the training
-        labels (names, or classes) compared as text, so string "1" matches class 1 and "yes" never silently
-        matches code 1; a label without a match is a one-line error. Regression and multi-label targets
-        are returned unchanged.
-        """
-        names = data.metadata.get("classes")
-        if self.task not in ("binary", "multiclass") or data.target is None or (self.class_names is None and names is None):
-            return data.target
-        codes = np.asarray(data.target)
-        if names is None:  # numeric labels against a model trained on named labels: match by name ("1" == 1)
-            labels = codes.tolist()
-        elif codes.ndim != 1 or codes.dtype.kind not in "iu" or ((codes < 0) | (codes >= len(names))).any():
-            return data.target
-        else:
-            labels = np.asarray(names, dtype=object)[codes].tolist()
-        trained = self.class_names if self.class_names is not None else self.classes
-        lookup = {str(name): code for name, code in zip(trained, self.classes)}
-        unknown = [label for label in dict.fromkeys(labels) if str(label) not in lookup]
-        if unknown:
-            kind = "named" if self.class_names is not None else "numeric"
-            raise MissmodalError(f"{what} holds class {unknown[0]!r} not seen in training: it matches none of the {kind} "
-                                 f"classes {[str(c) for c in trained][:10]} (labels are matched by value and name)")
-        return np.array([lookup[str(label)] for label in labels], dtype=np.asarray(self.classes).dtype)
+        """``data.target`` in the model's class codes, labels matched by value; a label the model never saw,
+        a non-integer label of a classifier or a target of the wrong shape is a one-line error (see
+        :func:`missmodal.models.labels.match_labels`)."""
+        return match_labels(self, data, what)[0]
 
     def encode_target(self, target: np.ndarray, what: str = "target") -> Tensor:
         """Training target: class index (multi-class, int64), 0/1 float (binary ``(n, 1)``, multi-label

@@ -114,8 +114,9 @@ class TabularModel(Predictor):
 
     @classmethod
     def from_files(cls, folder: Path, architecture: dict, tensors: dict[str, torch.Tensor], preprocessing: Preprocessing,
-                   counts: dict[int, int], info: dict) -> "TabularModel":
-        """Rebuild a saved baseline from its arrays (the inverse of :meth:`save`; called by ``load_model``)."""
+                   counts: dict[int, int], info: dict, trust_unhashed: bool = False) -> "TabularModel":
+        """Rebuild a saved baseline from its arrays (the inverse of :meth:`save`; called by ``load_model``;
+        ``trust_unhashed`` concerns member folders of ensembles only)."""
         return cls(architecture["name"], preprocessing, counts, {k: v.numpy() for k, v in tensors.items()}, info)
 
 

@@ -13,6 +13,7 @@ from ..errors import MissmodalError
 from ..evaluate.combinations import MAX_COMBINATIONS, combination_codes, score_combinations
 from ..evaluate.groups import group_report
 from ..models import MODELS, Predictor, fit_tabular
+from ..models.labels import match_labels
 from .auto import DEFAULT_CANDIDATES, fit_auto
 from .trainer import TrainConfig, Trainer
 
@@ -81,7 +82,7 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
 def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: bool = False, *,
                    train_group_counts: dict[int, int] | None = None, min_group_size: int = 10,
                    head_coverage: float = 0.8, max_combinations: int | None = MAX_COMBINATIONS,
-                   combination_seed: int = 0) -> dict:
+                   combination_seed: int = 0, unseen_labels: str = "error", source: str | None = None) -> dict:
     """Group-stratified evaluation of a fitted model (:func:`missmodal.evaluate.group_report`).
 
     Parameters
@@ -95,18 +96,27 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
     max_combinations, combination_seed : with ``all_combinations``, evaluate at most this many combinations
         (a seeded uniform sample beyond it; None: all), streamed in chunks; see
         :mod:`missmodal.evaluate.combinations`. The report's ``combinations`` says what was evaluated.
+    unseen_labels : labels are matched to the model's classes by value
+        (:func:`missmodal.models.labels.match_labels`); a label the model never saw is an error naming it
+        and ``source`` (``"error"``), or scored as a wrong prediction and counted (``"wrong"``: accuracy and
+        F1 count it wrong; the probability metrics, which have no column for it, use the other samples).
+    source : the data file's name, for messages.
 
     Returns
     -------
     The group report (``overall``, ``head``, ``tail``, ``worst_group``, ``groups``, ``weak_groups``, ...; for
     binary tasks ``auroc``, ``auprc``, ``brier``, ``ece``, ``accuracy_at_threshold`` and the majority-class
     reference in each) plus ``model``, ``all_combinations``, ``n_samples`` and ``unseen_groups`` (names of
-    groups absent from training, whose predictions come from the shared fallback path).
+    groups absent from training, whose predictions come from the shared fallback path) and
+    ``unseen_labels`` (``count`` and ``values`` of the labels the model never saw).
     """
     if data.target is None:
         raise MissmodalError("evaluation data has no target")
     model.preprocessing.check(data)
-    data = data.replace(target=model.preprocessing.align_target(data, "evaluation target"))
+    what = f"{source}: target" if source else "evaluation target"
+    target, unmatched = match_labels(model.preprocessing, data, what, unseen_labels,
+                                     hint="; --unseen-labels wrong (unseen_labels='wrong') scores them as wrong")
+    data = data.replace(target=target)
     combinations = None
     if all_combinations:
         codes, combinations = combination_codes(data.n_modalities, max_combinations, combination_seed)
@@ -120,7 +130,8 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
                           classes=model.classes, train_group_counts=counts, min_group_size=min_group_size,
                           head_coverage=head_coverage, threshold=model.threshold, prior=prior)
     report.update(model=model.name, all_combinations=all_combinations, n_samples=len(target),
-                  unseen_groups=[g["name"] for g in report["groups"] if not g["seen_in_training"]])
+                  unseen_groups=[g["name"] for g in report["groups"] if not g["seen_in_training"]],
+                  unseen_labels=unmatched)
     if combinations is not None:
         report["combinations"] = combinations
     return report
