@@ -212,6 +212,18 @@ def never_observed(folder):
     return write(folder, "never_observed", columns)
 
 
+def variable_never_observed(folder):
+    columns = base_columns()
+    columns["b"] = pa.array([None] * N, type=pa.list_(pa.float32()))  # variable-length lists: no width in the file
+    return write(folder, "variable_never_observed", columns)
+
+
+def null_ids(folder):
+    columns = base_columns()
+    columns["id"] = pa.array([None if i == 3 else f"s{i}" for i in range(N)])
+    return write(folder, "null_ids", columns)
+
+
 def duplicate_ids(folder):
     columns = base_columns()
     columns["id"] = pa.array(["s0"] * N)
@@ -263,6 +275,8 @@ CASES = {
     "sample_without_modality": (sample_without_modality, "error", "row 3"),
     "never_observed": (never_observed, "error", "'b'"),
     "pickled_npz": (pickled_npz, "error", "pickled.npz"),
+    "variable_never_observed": (variable_never_observed, "error", "'b'"),
+    "null_ids": (null_ids, "error", "column 'id', row 3: id is missing"),
     "duplicate_ids": (duplicate_ids, "ok", None),
     "float_coded_classes": (float_coded_classes, "ok", None),
     "string_labels": (string_labels, "ok", None),
@@ -304,7 +318,15 @@ def flat_string_value(folder):
     return folder / "flat_str.csv"
 
 
+def flat_null_id(folder):
+    frame = _flat_frame()
+    frame.loc[4, "id"] = None
+    frame.to_csv(folder / "flat_null_id.csv", index=False)
+    return folder / "flat_null_id.csv"
+
+
 FLAT_CASES = {
+    "flat_null_id": (flat_null_id, "column 'id', row 4: id is missing"),
     "flat_huge": (flat_huge, "'a1', row 0"),
     "flat_duplicate_columns": (flat_duplicate_columns, "'a1'"),
     "flat_string_value": (flat_string_value, "row 5"),

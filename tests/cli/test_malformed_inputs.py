@@ -18,6 +18,9 @@ OVERRIDES = {
     # a modality absent from every row is fine for a trained model (its fallback path), not for fitting
     ("never_observed", "evaluate"): ("ok", None),
     ("never_observed", "predict"): ("ok", None),
+    # the model knows the width a file of variable-length lists cannot tell
+    ("variable_never_observed", "evaluate"): ("ok", None),
+    ("variable_never_observed", "predict"): ("ok", None),
     # new samples to predict need no target column, even one the file's roles record; the columns the
     # footer does not name (target, age) still need a role
     ("footer_absent_target", "predict"): ("error", "no role: target, age"),

@@ -222,20 +222,3 @@ def test_model_weights_are_written_with_the_permissions_of_any_new_file(trained)
     os.umask(umask)
     for name in ("model.safetensors", "model.json"):
         assert stat.S_IMODE((folder / name).stat().st_mode) == 0o666 & ~umask
-
-
-def test_a_bug_is_reported_as_an_internal_error_with_the_traceback_in_a_file(trained, monkeypatch, tmp_path):
-    import missmodal.train
-
-    def broken(*args, **kwargs):
-        return {}["no such key"]
-
-    monkeypatch.setattr(missmodal.train, "evaluate_model", broken)
-    monkeypatch.setenv("MISSMODAL_CRASH_DIR", str(tmp_path / "crashes"))
-    model, data = trained["binary"]
-    result = run(["evaluate", str(model), str(data)])
-    lines = result.stderr.strip().splitlines()
-    assert result.exit_code == 3 and "Traceback" not in result.stderr
-    assert lines[-1].startswith("error: internal error, please report it; the traceback is in ")
-    saved = list((tmp_path / "crashes").iterdir())
-    assert len(saved) == 1 and "KeyError" in saved[0].read_text() and str(saved[0]) in lines[-1]

@@ -172,13 +172,14 @@ trust_option = click.option(
 
 
 def load_data_argument(spec: str, options: DataOptions | str | None = None, stored_schema: dict | None = None,
-                       require_target: bool = True, require_all_observed: bool = True):
+                       require_target: bool = True, require_all_observed: bool = True, model=None):
     """DATA: a dataset name (``mfeat``, ``logic:gate=xor``), a missmodal Parquet/NPZ file, or a flat table.
 
     A flat table is read with the schema the options give, else with ``stored_schema`` (the one a model
     was trained with, so that its codings and fill values are reused). ``require_target=False`` lets a
     table without its target column through (prediction); ``require_all_observed=False`` a batch in
-    which some modality never occurs (one new patient). The roles in force are printed on stderr.
+    which some modality never occurs (one new patient); a ``model`` gives the widths of such modalities.
+    The roles in force are printed on stderr.
     """
     from ..data import resolve_data
     from ..data.schema import describe_roles
@@ -191,6 +192,8 @@ def load_data_argument(spec: str, options: DataOptions | str | None = None, stor
     read = {} if schema is not None else options.read_options()
     if not require_all_observed and schema is None:
         read["require_all_observed"] = False
+        if model is not None:
+            read["dims"] = dict(zip(model.preprocessing.modality_names, model.preprocessing.dims))
     data = resolve_data(spec, schema=schema, require_target=require_target, **read)
     console.print(describe_roles(data), style="dim", markup=False, highlight=False, soft_wrap=True)
     return data

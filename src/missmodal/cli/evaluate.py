@@ -89,7 +89,7 @@ def command(model_dir, data, all_combinations, max_combinations, combination_see
     if data_options.task is not None and data_options.task != model.task:
         raise MissmodalError(f"--task {data_options.task}: the model in {model_dir} is a {model.task} model (its task "
                              "was fixed at training); leave --task out")
-    dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"),
+    dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"), model=model,
                                  require_all_observed=False)
     if dataset.target is None:
         raise MissmodalError(f"{data}: no target column to evaluate against (give --target, or use predict)")

@@ -33,7 +33,7 @@ def command(model_dir, data, output, min_group_size, trust_unhashed, data_option
         raise MissmodalError(f"--output {output}: use a .csv or .parquet file name")
     guard_outputs({"--output": output}, inputs=[data, data_options.schema_path], read_folders=[model_dir])
     model = load_model(model_dir, trust_unhashed=trust_unhashed)
-    dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"),
+    dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"), model=model,
                                  require_target=False, require_all_observed=False)
     scores = model.scores(dataset)
     ids, counts = np.unique(np.asarray(dataset.ids).astype(str), return_counts=True)

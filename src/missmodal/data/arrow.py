@@ -301,6 +301,10 @@ def table_to_data(table: pa.Table, roles: dict[str, Any], source: str, row_offse
                                   "covariate is missing or not finite (covariates must always be observed)")
         for j, column in enumerate(roles["covariates"]):
             check_magnitude(covariates[:, j], None, source, column, row_offset)
+    if roles["id"] and table.column(roles["id"]).null_count:
+        row = int(np.flatnonzero(table.column(roles["id"]).is_null().to_numpy(zero_copy_only=False))[0])
+        raise DataFormatError(f"{source}, column {roles['id']!r}, row {row_offset + row}: id is missing (every row of "
+                              "an id column needs one)")
     ids = table.column(roles["id"]).to_numpy(zero_copy_only=False) if roles["id"] else np.arange(row_offset, row_offset + table.num_rows)
     field_observed = {}
     for name, column in roles.get("field_masks", {}).items():

@@ -40,7 +40,8 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
 def read_data(path: str | os.PathLike, target: str | None = None, id_column: str | None = "id",
               modalities: list[str] | None = None, covariates: list[str] | None = None,
               task: str | None = None, ignore: list[str] | None = None,
-              require_all_observed: bool = True, require_target: bool = True) -> MultimodalData:
+              require_all_observed: bool = True, require_target: bool = True,
+              dims: dict[str, int] | None = None) -> MultimodalData:
     """Read a Parquet or ``.npz`` file into memory, validating every value.
 
     Parameters
@@ -55,6 +56,8 @@ def read_data(path: str | os.PathLike, target: str | None = None, id_column: str
     require_all_observed : each modality must be observed in some row (training); False for prediction,
         where a batch of one patient may lack a modality.
     require_target : False for prediction: the target column recorded in the file's roles may be absent.
+    dims : known widths of the modalities (a trained model's), used with ``require_all_observed=False`` for
+        a variable-length list column that no row of the file observes.
     """
     path = Path(path)
     if path.suffix == ".npz":
@@ -68,7 +71,10 @@ def read_data(path: str | os.PathLike, target: str | None = None, id_column: str
         table = parquet.read(columns=_columns(roles))
     except (pa.ArrowException, OSError) as error:  # corrupt pages raise OSError ("Corrupt snappy ...")
         raise DataFormatError(f"{path}: unreadable Parquet data ({str(error).splitlines()[0]})") from None
-    roles["dims"] = parquet_dims(parquet.schema_arrow, roles) if not require_all_observed else roles.get("dims", {})
+    if not require_all_observed:
+        roles["dims"] = {**(dims or {}), **parquet_dims(parquet.schema_arrow, roles)}
+    else:
+        roles["dims"] = roles.get("dims", {})
     data = table_to_data(table, roles, str(path))
     if require_all_observed:
         _check_every_modality_observed(data, str(path))

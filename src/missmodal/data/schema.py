@@ -325,6 +325,10 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
         target_values, task_, classes = _target_from_column(pa.chunked_array([_arrow_column(frame[roles["target"]])]),
                                                             roles["target"], source_name, 0, schema.task, classes)
         task_ = task_ or fitted.get("task")
+    if roles["id"] and frame[roles["id"]].isna().any():
+        row = int(np.flatnonzero(frame[roles["id"]].isna().to_numpy())[0])
+        raise DataFormatError(f"{source_name}, column {roles['id']!r}, row {row}: id is missing (every row of an id "
+                              "column needs one)")
     ids = frame[roles["id"]].to_numpy() if roles["id"] else np.arange(len(frame))
     if ids.dtype.kind == "O":
         ids = ids.astype(str)
