@@ -86,3 +86,48 @@ def test_baselines_are_registered_and_refuse_what_they_cannot_fit(data):
         fit_model(data, model="gbdt", loss="group-dro")
     with pytest.raises(MissmodalError, match="no checkpoints"):
         fit_model(data, model="logistic", resume=True)
+
+
+def rewrite_weights(folder, change):
+    """Apply ``change`` to the saved arrays and record the new hash (a crafted but consistent folder)."""
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+    from missmodal.models.validation import weights_digest
+
+    state = {k: v.clone() for k, v in load_file(str(folder / "model.safetensors")).items()}
+    change(state)
+    save_file(state, str(folder / "model.safetensors"))
+    config = json.loads((folder / "model.json").read_text())
+    config["weights_sha256"] = weights_digest(folder / "model.safetensors")
+    (folder / "model.json").write_text(json.dumps(config))
+
+
+def _loop(state):
+    internal = int((state["is_leaf"] == 0).nonzero()[0, 0])
+    state["left"][internal] = internal  # a node that is its own child: a walk that never ends
+
+
+CRAFTED_ARRAYS = {
+    "logistic: coef for other features": ("logistic", lambda s: s.__setitem__("coef", s["coef"][:, :-1].clone()),
+                                          "array 'coef': file"),
+    "logistic: NaN intercept": ("logistic", lambda s: s["intercept"].fill_(float("nan")), "NaN or infinite"),
+    "gbdt: a node its own child": ("gbdt", _loop, "array 'left' holds values outside the trees"),
+    "gbdt: a split on feature 10^6": ("gbdt", lambda s: s["feature"].masked_fill_(s["is_leaf"] == 0, 10**6),
+                                      "array 'feature'"),
+    "gbdt: one array short": ("gbdt", lambda s: s.__setitem__("value", s["value"][:-1].clone()), "array 'value'"),
+}
+
+
+@pytest.mark.parametrize("case", list(CRAFTED_ARRAYS))
+def test_crafted_baseline_arrays_are_refused_in_one_line(case, data, tmp_path):
+    from missmodal import MissmodalError, load_model
+
+    name, change, message = CRAFTED_ARRAYS[case]
+    folder = fit_tabular(name, data, seed=0).save(tmp_path / name)
+    load_model(folder)  # the undamaged folder loads
+    rewrite_weights(folder, change)
+    with pytest.raises(MissmodalError, match=message) as error:
+        load_model(folder)
+    assert "\n" not in str(error.value) and "weights do not fit model" in str(error.value)

@@ -117,7 +117,41 @@ class TabularModel(Predictor):
                    counts: dict[int, int], info: dict, trust_unhashed: bool = False) -> "TabularModel":
         """Rebuild a saved baseline from its arrays (the inverse of :meth:`save`; called by ``load_model``;
         ``trust_unhashed`` concerns member folders of ensembles only)."""
-        return cls(architecture["name"], preprocessing, counts, {k: v.numpy() for k, v in tensors.items()}, info)
+        name = architecture["name"]
+        if preprocessing.task not in TABULAR_TASKS:
+            raise MissmodalError(f"{folder / 'model.json'}: model {name!r} is a classifier "
+                                 f"({' or '.join(TABULAR_TASKS)}), but preprocessing.task is {preprocessing.task!r}")
+        arrays = {k: v.numpy() for k, v in tensors.items()}
+        n_outputs = 1 if preprocessing.task == "binary" else len(preprocessing.classes)
+        problem = next((f"array {k!r} holds NaN or infinite values" for k, v in arrays.items()
+                        if v.dtype.kind == "f" and not np.isfinite(v).all()), None)
+        problem = problem or cls.array_problem(arrays, n_features(preprocessing, cls.absent), n_outputs)
+        if problem:
+            raise MissmodalError(f"{folder / 'model.safetensors'}: weights do not fit model {name!r} ({problem})")
+        return cls(name, preprocessing, counts, arrays, info)
+
+    @staticmethod
+    @abstractmethod
+    def array_problem(arrays: dict[str, np.ndarray], n_features: int, n_outputs: int) -> str | None:
+        """What is wrong with stored ``arrays`` for ``n_features`` inputs and ``n_outputs`` outputs (None: nothing)."""
+
+
+def n_features(preprocessing: Preprocessing, absent: str) -> int:
+    """Columns of :func:`design_matrix`: the modality widths, one indicator per modality (``"indicator"``),
+    the covariates."""
+    indicators = len(preprocessing.dims) if absent == "indicator" else 0
+    return sum(preprocessing.dims) + indicators + preprocessing.n_covariates
+
+
+def shape_problem(arrays: dict[str, np.ndarray], expected: dict[str, tuple[int, ...]]) -> str | None:
+    """The first array whose name or shape differs from ``expected`` (name -> shape), described; else None."""
+    for key in sorted(set(arrays) ^ set(expected)):
+        return f"array {key!r}: file {tuple(arrays[key].shape) if key in arrays else 'absent'}, " \
+               f"model {expected[key] if key in expected else 'absent'}"
+    for key, shape in expected.items():
+        if tuple(arrays[key].shape) != shape:
+            return f"array {key!r}: file {tuple(arrays[key].shape)}, model {shape}"
+    return None
 
 
 @MODELS.register("logistic", "mean imputation + missing indicators + covariates, L2 logistic regression, C by inner CV",
@@ -148,6 +182,11 @@ class LogisticBaseline(TabularModel):
                                    use_legacy_attributes=False).fit(X, y)
         arrays = {"coef": clf.coef_.astype(np.float64), "intercept": clf.intercept_.astype(np.float64)}
         return arrays, {"C": float(np.ravel(clf.C_)[0]), "Cs": [float(c) for c in Cs], "folds": folds}
+
+    @staticmethod
+    def array_problem(arrays, n_features, n_outputs):
+        """``coef`` (K, F) and ``intercept`` (K,)."""
+        return shape_problem(arrays, {"coef": (n_outputs, n_features), "intercept": (n_outputs,)})
 
     def decision(self, X):
         return X @ self.arrays["coef"].T + self.arrays["intercept"]
@@ -188,6 +227,30 @@ class GradientBoostingBaseline(TabularModel):
 
     def decision(self, X):
         return predict_trees(self.arrays, X)
+
+    @staticmethod
+    def array_problem(arrays, n_features, n_outputs):
+        """Node arrays of one length N, ``roots`` and ``tree_output`` of one length, ``baseline`` (K,); split
+        features in ``[0, F)``, children after their parent (so that every walk ends at a leaf), tree outputs
+        in ``[0, K)``."""
+        nodes = len(arrays["feature"]) if "feature" in arrays else 0
+        trees = len(arrays["roots"]) if "roots" in arrays else 0
+        expected = {name: (nodes,) for name in NODE_FIELDS}
+        expected.update(roots=(trees,), tree_output=(trees,), baseline=(n_outputs,))
+        problem = shape_problem(arrays, expected)
+        if problem:
+            return problem
+        internal = arrays["is_leaf"] == 0
+        index = np.arange(nodes)
+        checks = [("is_leaf", np.isin(arrays["is_leaf"], (0, 1)).all()),
+                  ("missing_left", np.isin(arrays["missing_left"], (0, 1)).all()),
+                  ("feature", ((arrays["feature"] >= 0) & (arrays["feature"] < n_features))[internal].all()),
+                  ("left", ((arrays["left"] > index) & (arrays["left"] < nodes))[internal].all()),
+                  ("right", ((arrays["right"] > index) & (arrays["right"] < nodes))[internal].all()),
+                  ("roots", ((arrays["roots"] >= 0) & (arrays["roots"] < nodes)).all()),
+                  ("tree_output", ((arrays["tree_output"] >= 0) & (arrays["tree_output"] < n_outputs)).all())]
+        bad = next((name for name, ok in checks if not ok), None)
+        return None if bad is None else f"array {bad!r} holds values outside the trees of {n_features} features"
 
 
 NODE_FIELDS = ("feature", "threshold", "missing_left", "left", "right", "value", "is_leaf")
