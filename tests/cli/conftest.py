@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from malformed_cases import good, labelled
+from malformed_cases import FLAT_SCHEMA, flat_good, good, labelled
 
 from missmodal.cli import main
 
@@ -19,11 +19,14 @@ def train(data_path, folder, *extra):
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
-    """The model folders of the session, one per task, each trained once on a tiny file, with those files:
-    ``{task: (model folder, data file)}``."""
+    """The model folders of the session, one per task (and ``"flat"``: binary, from a flat CSV table), each
+    trained once on a tiny file, with those files: ``{task: (model folder, data file)}``."""
     root = tmp_path_factory.mktemp("trained")
     files = {"binary": good(root), **{task: labelled(root, task) for task in ("multiclass", "multilabel", "regression")}}
-    return {task: (train(path, root / f"model-{task}"), path) for task, path in files.items()}
+    models = {task: (train(path, root / f"model-{task}"), path) for task, path in files.items()}
+    flat = flat_good(root)  # a flat table: the model stores the table schema it was read with
+    models["flat"] = (train(flat, root / "model-flat", *FLAT_SCHEMA, "--covariates", "site"), flat)
+    return models
 
 
 @pytest.fixture

@@ -297,6 +297,14 @@ def _flat_frame(n: int = N):
     return frame
 
 
+def flat_good(folder):
+    """A valid flat table with a categorical covariate ``site`` (read with FLAT_SCHEMA + ``--covariates site``)."""
+    frame = _flat_frame()
+    frame["site"] = ["A", "B", "C"] * (len(frame) // 3)
+    frame.to_csv(folder / "flat_good.csv", index=False)
+    return folder / "flat_good.csv"
+
+
 def flat_huge(folder):
     frame = _flat_frame()
     frame["a1"] *= 1e30

@@ -138,6 +138,30 @@ def test_a_damaged_model_json_gives_one_line_naming_the_field(trained, model_cop
         assert path.split(".")[0] in line
 
 
+DATA_SCHEMA = {
+    "columns": ({"a": ["a1", "a2"]}, "info.data_schema.columns must name the model's modalities"),
+    "columns.b": (["b1", "b2"], "info.data_schema.columns['b'] must list 1 columns"),
+    "columns.a.0": (3, "info.data_schema.columns['a'][0] must be a string, got 3"),
+    "categories.site": ([["A"], "B"], "info.data_schema.categories['site'][0] must be a string or a finite number, got a list of 1"),
+    "fill_values": ({"a": [math.nan, 0.0]}, "info.data_schema.fill_values['a'][0] must be a finite number, got nan"),
+    "partial": ("sometimes", "info.data_schema.partial must be one of observed, missing, error"),
+    "modalities": (UNSET, "info.data_schema.modalities is missing"),
+    "id": (["id"], "info.data_schema.id must be a string"),
+}
+
+
+@pytest.mark.parametrize("case", list(DATA_SCHEMA))
+def test_a_damaged_stored_table_schema_is_one_line(trained, model_copy, case):
+    value, match = DATA_SCHEMA[case]
+    folder = model_copy("flat")
+    damage(folder, f"info.data_schema.{case}", value)
+    assert_one_error_line(run(["evaluate", str(folder), str(trained["flat"][1])]), match)
+
+
+def test_the_undamaged_flat_model_reads_its_table_with_the_stored_schema(trained):
+    assert run(["evaluate", str(trained["flat"][0]), str(trained["flat"][1])]).exit_code == 0
+
+
 @pytest.mark.parametrize("task", ["multiclass", "multilabel", "regression"])
 def test_an_inconsistent_output_count_is_refused_for_every_task(trained, model_copy, task):
     folder = model_copy(task)

@@ -172,9 +172,9 @@ class Label(Spec):
     """A class name: a string or a finite number (never a list, an object or a bool)."""
 
     def check(self, value, where):
-        if isinstance(value, str):
+        if isinstance(value, str) or (isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)):
             return value
-        return Number().check(value, where)
+        raise _fail(where, "must be a string or a finite number", value)
 
 
 @dataclass(frozen=True)
@@ -336,9 +336,42 @@ CALIBRATION = Record({
     "validation_samples": Field(Int(0, MAX_INT), required=False),
 }, extra=Anything())
 
+@dataclass(frozen=True)
+class MapOf(Spec):
+    """An object whose every value is ``value`` (keys are strings in JSON)."""
+
+    value: Spec
+
+    def check(self, value, where):
+        if not isinstance(value, dict):
+            raise _fail(where, "must be an object", value)
+        for key, item in value.items():
+            self.value.check(item, f"{where}[{key!r}]")
+        return value
+
+
+COLUMNS = ListOf(Text())
+
+#: How a flat table was read at training (``data.metadata["schema"]``), reused to read new tables the same way.
+DATA_SCHEMA = Record({
+    "modalities": Field(MapOf(COLUMNS)),
+    "target": Field(Nullable(Text()), required=False),
+    "id": Field(Nullable(Text()), required=False),
+    "covariates": Field(COLUMNS, required=False),
+    "ignore": Field(COLUMNS, required=False),
+    "partial": Field(Text(("observed", "missing", "error")), required=False),
+    "task": Field(Nullable(Text(_tasks)), required=False),
+    "columns": Field(MapOf(ListOf(Text(), min_length=1)), required=False),
+    "covariate_columns": Field(COLUMNS, required=False),
+    "ignored_columns": Field(COLUMNS, required=False),
+    "categories": Field(MapOf(ListOf(Label())), required=False),
+    "fill_values": Field(MapOf(ListOf(Number())), required=False),
+    "classes": Field(Nullable(ListOf(Label(), distinct=True)), required=False),
+}, extra=Anything())
+
 INFO = Record({
     "calibration": Field(Nullable(CALIBRATION), required=False),
-    "data_schema": Field(Nullable(Record(extra=Anything())), required=False),
+    "data_schema": Field(Nullable(DATA_SCHEMA), required=False),
     "train_fingerprint": Field(Anything(), required=False),
 }, extra=Anything())
 
@@ -471,9 +504,24 @@ def _check_calibration(payload: dict) -> None:
         raise _fail("info.calibration.threshold", f"must be null for a {task} model", calibration["threshold"])
 
 
+def _check_data_schema(payload: dict) -> None:
+    """A stored table schema reads the model's modalities, each from as many columns as its width."""
+    stored = payload["info"].get("data_schema")
+    if stored is None or "columns" not in stored:
+        return
+    modalities = payload["preprocessing"]["modalities"]
+    if list(stored["columns"]) != [m["name"] for m in modalities]:
+        raise SchemaViolation(f"info.data_schema.columns must name the model's modalities "
+                              f"{[m['name'] for m in modalities]}, got {list(stored['columns'])}")
+    for entry in modalities:
+        if len(stored["columns"][entry["name"]]) != entry["dim"]:
+            raise SchemaViolation(f"info.data_schema.columns[{entry['name']!r}] must list {entry['dim']} columns "
+                                  f"(the modality's width), got {len(stored['columns'][entry['name']])}")
+
+
 #: The consistency rules, run in this order after the field specs.
 RULES: tuple[Callable[[dict], None], ...] = (_check_params, _check_modalities, _check_task, _check_covariates,
-                                              _check_groups, _check_calibration)
+                                              _check_groups, _check_calibration, _check_data_schema)
 
 
 def validate_model_config(payload: Any, path: Path | str, trust_unhashed: bool = False) -> dict:
