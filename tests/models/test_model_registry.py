@@ -36,7 +36,7 @@ def test_views_and_errors():
 
 #: The layers of missmodal.models, bottom first: a module may import only modules before it.
 LAYERS = ["registry", "layers", "calibration", "labels", "preprocess", "predictor", "base", "validation", "files",
-          "schema", "fusion", "moe", "fitted", "tabular", "ensemble"]
+          "schema", "fusion", "film", "moe", "fitted", "tabular", "ensemble"]
 
 
 def test_models_modules_import_only_downwards():

@@ -302,6 +302,7 @@ NETWORK_PARAMS = Record({
     "per_group": Field(Flag(), required=False),
     "balance_weight": Field(Number(low=0.0, high=1e6), required=False),
     "router_weight": Field(Number(low=0.0, high=1e6), required=False),
+    "shrinkage": Field(Number(low=0.0, high=1e6), required=False),
 }, extra=Scalar())
 
 ENSEMBLE_PARAMS = Record({
