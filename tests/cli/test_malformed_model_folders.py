@@ -68,6 +68,7 @@ FIELDS = [
     ("preprocessing.classes", True, [0, 0]),
     ("preprocessing.classes.0", True, 5),
     ("preprocessing.class_names", False, ["a", "b", "c"]),
+    ("preprocessing.n_labels", False, 3),
     ("preprocessing.class_counts", False, [1, 2, 3]),
     ("preprocessing.covariates", False, ["age"]),
     ("preprocessing.covariates.0", False, {"name": "age"}),
@@ -79,7 +80,7 @@ FIELDS = [
     ("train_group_counts", True, {"99": 3}),
     ("train_group_counts.3", False, -1),
     ("info", True, []),
-    ("info.calibration", False, {"threshold": 0.5}),
+    ("info.calibration", True, {"threshold": 0.5}),
     ("info.calibration.temperature", True, 0),
     ("info.calibration.threshold", False, 1.5),
     ("info.calibration.validation_samples", False, -3),
@@ -168,6 +169,19 @@ def test_an_inconsistent_output_count_is_refused_for_every_task(trained, model_c
     damage(folder, "architecture.params.out_dim", 7)
     assert_one_error_line(run(["predict", str(folder), str(trained[task][1]), "-o", str(folder.parent / "p.csv")]),
                           "7")
+
+
+def test_a_regression_model_needs_its_target_scaling(trained, model_copy):
+    folder = model_copy("regression")
+    damage(folder, "preprocessing.target_scale", UNSET)
+    assert_one_error_line(run(["evaluate", str(folder), str(trained["regression"][1])]),
+                          "preprocessing.target_scale is missing (a regression model's target scaling)")
+
+
+def test_an_edit_that_keeps_every_field_valid_is_refused(trained, model_copy):
+    folder = model_copy()
+    damage(folder, "architecture.params.heads", 2)  # attention weights do not depend on the head count
+    assert_one_error_line(run(["evaluate", str(folder), str(trained["binary"][1])]), "edited after it was written")
 
 
 def test_a_regression_model_with_three_outputs_is_inconsistent(trained, model_copy):

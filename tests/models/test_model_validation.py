@@ -31,10 +31,25 @@ def folder(saved, tmp_path):
     return copy
 
 
-def edit(folder, change):
+def reseal(folder, config):
+    """Write ``config`` with the weights' metadata digest and the weights hash recomputed: a crafted folder
+    whose files agree with each other, so that the checks behind the digest are reached."""
+    from missmodal.models.validation import CONFIG_DIGEST_KEY, config_digest
+
+    state = load_file(str(folder / "model.safetensors"))
+    save_file(state, str(folder / "model.safetensors"), metadata={"format": "missmodal-model",
+                                                                   CONFIG_DIGEST_KEY: config_digest(config)})
+    config["weights_sha256"] = weights_digest(folder / "model.safetensors")
+    (folder / "model.json").write_text(json.dumps(config))
+
+
+def edit(folder, change, sealed=True):
     config = json.loads((folder / "model.json").read_text())
     change(config)
-    (folder / "model.json").write_text(json.dumps(config))
+    if sealed:
+        reseal(folder, config)
+    else:
+        (folder / "model.json").write_text(json.dumps(config))
 
 
 def set_in(path, value):
@@ -122,3 +137,27 @@ def test_the_unmodified_copy_loads_and_predicts_finite_probabilities(folder):
 
     scores = load_model(folder).scores(make_data(n=20, seed=5))
     assert np.isfinite(scores).all() and np.allclose(scores.sum(axis=1), 1)
+
+
+@pytest.mark.parametrize("path, value", [(["architecture", "params", "heads"], 2),
+                                         (["info", "calibration", "temperature"], 3.0),
+                                         (["preprocessing", "modalities", 0, "mean", 0], 0.5)])
+def test_a_valid_looking_edit_is_refused_by_the_digest_in_the_weights(folder, path, value):
+    edit(folder, set_in(path, value), sealed=False)  # every field still valid, the numbers would change
+    with pytest.raises(MissmodalError, match=r"model.json: edited after it was written \(its content differs from the "
+                                             r"digest recorded in model.safetensors\)"):
+        load_model(folder)
+
+
+def test_deleting_the_calibration_is_refused_not_dropped(folder):
+    edit(folder, lambda c: c["info"].pop("calibration"))
+    with pytest.raises(MissmodalError, match=r"info.calibration is missing \(null for a model that was not calibrated\)"):
+        load_model(folder)
+
+
+def test_an_uncalibrated_model_writes_calibration_null(tmp_path):
+    from model_data import make_data
+
+    folder = fit_model(make_data(n=80), model="late", epochs=1, calibrate=False, model_params={"width": 4}).save(tmp_path / "m")
+    assert json.loads((folder / "model.json").read_text())["info"]["calibration"] is None
+    assert load_model(folder).temperature == 1.0

@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 from .._atomic import atomic_path, write_text_atomic
 from .._json import to_jsonable
 from ..errors import MissmodalError
-from .validation import weights_digest
+from .validation import CONFIG_DIGEST_KEY, config_digest, weights_digest
 
 if TYPE_CHECKING:
     from .predictor import Predictor
@@ -35,22 +35,26 @@ def write_model_files(path: str | Path, tensors: dict[str, torch.Tensor], archit
     """Write ``tensors`` to ``model.safetensors`` and the JSON description to ``model.json`` in folder ``path``.
 
     The JSON holds the format tag and version, ``architecture`` (registry name and parameters), the
-    preprocessing, the training-group counts and ``model.info``; both files are written atomically. The
-    weights go first and ``model.json`` records their SHA-256, which loading checks: a crash between the two
-    writes, or two runs into one folder, never yields a folder that loads.
+    preprocessing, the training-group counts and ``model.info`` (whose ``calibration`` is always written,
+    null for a model that was not calibrated); both files are written atomically. The weights go first,
+    with the digest of the JSON (:func:`~missmodal.models.validation.config_digest`) in their metadata, and
+    ``model.json`` records their SHA-256. Loading checks both: a crash between the two writes, two runs into
+    one folder, or an edit of either file never yields a folder that loads.
     """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path / WEIGHTS_FILE) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": FORMAT})
-    payload = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "weights_sha256": weights_digest(path / WEIGHTS_FILE),
+    payload = to_jsonable({
+        "format": FORMAT, "format_version": FORMAT_VERSION,
         "architecture": architecture,
         "preprocessing": model.preprocessing.to_dict(),
         "train_group_counts": {str(k): v for k, v in sorted(model.train_group_counts.items())},
-        "info": model.info,
-    }
-    write_text_atomic(path / CONFIG_FILE, json.dumps(to_jsonable(payload), indent=1) + "\n")
+        "info": {"calibration": None, **model.info},
+    })
+    with atomic_path(path / WEIGHTS_FILE) as tmp:
+        save_file(tensors, str(tmp), metadata={"format": FORMAT, CONFIG_DIGEST_KEY: config_digest(payload)})
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "weights_sha256": weights_digest(path / WEIGHTS_FILE),
+               **payload}
+    write_text_atomic(path / CONFIG_FILE, json.dumps(payload, indent=1) + "\n")
     return path
 
 

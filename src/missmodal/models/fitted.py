@@ -22,7 +22,7 @@ from .predictor import Predictor
 from .preprocess import Preprocessing
 from .registry import MODELS, NETWORKS
 from .schema import validate_model_config
-from .validation import build_checked, check_weights_hash, model_files, read_config
+from .validation import build_checked, check_config_digest, check_weights_hash, model_files, read_config
 
 
 class FittedModel(Predictor):
@@ -84,6 +84,7 @@ def load_model(path: str | Path, trust_unhashed: bool = False) -> Predictor:
     config_path, weights_path = model_files(folder, (CONFIG_FILE, WEIGHTS_FILE))
     payload = validate_model_config(read_config(config_path), config_path, trust_unhashed)
     check_weights_hash(payload, config_path, weights_path)
+    check_config_digest(payload, config_path, weights_path)
     architecture = payload["architecture"]
     name = architecture["name"]
     counts = {int(k): int(v) for k, v in payload["train_group_counts"].items()}

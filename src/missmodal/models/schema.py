@@ -217,6 +217,7 @@ class Field:
 
     spec: Spec
     required: bool = True
+    note: str = ""  # appended to the message when a required field is missing
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ class Record(Spec):
             name = f"{where}.{key}" if where else key
             if key not in value:
                 if entry.required:
-                    raise SchemaViolation(f"{name} is missing")
+                    raise SchemaViolation(f"{name} is missing" + (f" ({entry.note})" if entry.note else ""))
                 continue
             entry.spec.check(value[key], name)
         for key, item in value.items():
@@ -371,7 +372,7 @@ DATA_SCHEMA = Record({
 }, extra=Anything())
 
 INFO = Record({
-    "calibration": Field(Nullable(CALIBRATION), required=False),
+    "calibration": Field(Nullable(CALIBRATION), note="null for a model that was not calibrated"),
     "data_schema": Field(Nullable(DATA_SCHEMA), required=False),
     "train_fingerprint": Field(Anything(), required=False),
 }, extra=Anything())
@@ -461,6 +462,12 @@ def _check_task(payload: dict) -> None:
         raise SchemaViolation(f"preprocessing.classes must be null for a {task} model")
     if task == "multilabel" and prep.get("n_labels") is None:
         raise SchemaViolation("preprocessing.n_labels must be the number of labels of a multilabel model, got null")
+    if task != "multilabel" and prep.get("n_labels") is not None:
+        raise _fail("preprocessing.n_labels", f"must be null for a {task} model", prep["n_labels"])
+    if task == "regression":
+        for key in ("target_mean", "target_scale"):
+            if key not in prep:
+                raise SchemaViolation(f"preprocessing.{key} is missing (a regression model's target scaling)")
     if params is None:
         return
     if task == "multilabel" and params["out_dim"] != prep["n_labels"]:
@@ -494,7 +501,8 @@ def _check_groups(payload: dict) -> None:
 
 
 def _check_calibration(payload: dict) -> None:
-    """Only classifiers carry a temperature; only binary ones a threshold."""
+    """Only classifiers carry a temperature; only binary ones a threshold. (``info.calibration`` is required,
+    null for a model that was not calibrated, so that deleting it cannot silently drop the calibration.)"""
     calibration = payload["info"].get("calibration")
     task = payload["preprocessing"]["task"]
     if calibration is None:

@@ -10,7 +10,9 @@ Checked, in this order, before any weight is allocated:
    folder) equals the SHA-256 of ``model.safetensors``, so weights and config of two runs never load together;
 4. the tensor names and shapes in the safetensors header equal those of the architecture built on the
    ``meta`` device (no memory), so a config asking for a width of 200,000 fails before allocation;
-5. after loading, every tensor is finite.
+5. ``model.json`` is the file written with the weights: the digest in the weights' metadata matches its
+   content (:func:`check_config_digest`), so an edit that keeps every field valid is refused too;
+6. after loading, every tensor is finite.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from safetensors.torch import load_file
 from ..errors import MissmodalError
 
 _CHUNK = 1 << 20
+CONFIG_DIGEST_KEY = "config_sha256"  # metadata key of model.safetensors: the digest of its model.json
 
 
 def weights_digest(path: str | os.PathLike) -> str:
@@ -79,6 +82,28 @@ def check_weights_hash(payload: dict[str, Any], config_path: Path, weights_path:
     if weights_digest(weights_path) != expected:
         raise MissmodalError(f"{weights_path}: does not match {config_path.name} (SHA-256 differs): the folder mixes "
                              "files of different runs or was modified; retrain or restore the folder")
+
+
+def config_digest(payload: dict[str, Any]) -> str:
+    """SHA-256 (hex) of a ``model.json`` payload without its ``weights_sha256``, as canonical JSON (sorted keys,
+    no spaces), which :func:`~missmodal.models.files.write_model_files` stores in the weights' metadata."""
+    content = {k: v for k, v in payload.items() if k != "weights_sha256"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def check_config_digest(payload: dict[str, Any], config_path: Path, weights_path: Path) -> None:
+    """``model.json`` must be the one written with the weights (its digest is in the weights' metadata): an
+    edit that keeps every field valid (another ``heads``, ``temperature`` or class order) still changes the
+    numbers, so it is refused. Folders written before the digest existed have none and are not checked."""
+    try:
+        with safe_open(str(weights_path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise MissmodalError(f"{weights_path}: unreadable weights file ({str(error).splitlines()[0]})") from None
+    expected = metadata.get(CONFIG_DIGEST_KEY)
+    if expected is not None and config_digest(payload) != expected:
+        raise MissmodalError(f"{config_path}: edited after it was written (its content differs from the digest "
+                             f"recorded in {weights_path.name}); retrain, or restore the folder")
 
 
 def build_checked(builder, params: dict[str, Any], weights_path: Path, name: str) -> torch.nn.Module:
