@@ -78,6 +78,8 @@ CRAFTED = {
     "class list shorter than the outputs": (lambda c: c["preprocessing"]["classes"].pop(), "classes must list 3 distinct classes for 3 output"),
     "non-integer group key": (lambda c: c["train_group_counts"].__setitem__("abc", 3), "'abc' is not an integer group code"),
     "group code beyond the modalities": (lambda c: c["train_group_counts"].__setitem__("99", 3), r"train_group_counts\['99'\] must be an integer in \[1, 7\]"),
+    "classes of mixed types": (set_in(["preprocessing", "classes"], [0, "a", 2]), r"preprocessing.classes\[1\] must be an integer, got 'a'$"),
+    "nested class lists": (set_in(["preprocessing", "classes"], [[0], [1], [2]]), r"classes\[0\] must be an integer, got a list of 1$"),
     "task changed": (set_in(["preprocessing", "task"], "regression"), "must be the architecture's task"),
 }
 

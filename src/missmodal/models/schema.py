@@ -86,7 +86,9 @@ class Int(Spec):
 
     def check(self, value, where):
         if isinstance(value, bool) or not isinstance(value, Integral) or not self.low <= value <= self.high:
-            raise _fail(where, f"must be an integer in [{self.low}, {self.high}]", value)
+            bound = ("" if self.low <= -MAX_INT else f" >= {self.low}") if self.high >= MAX_INT else \
+                f" in [{self.low}, {self.high}]"
+            raise _fail(where, f"must be an integer{bound}", value)
         return value
 
 
