@@ -88,3 +88,17 @@ def test_cli_auto_prints_members_and_validation_scores(tmp_path):
     assert "logistic" in result.output and "val loss" in result.output and "weight" in result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["model"] == "auto" and sum(summary["members"].values()) == pytest.approx(1)
+
+
+def test_a_member_swapped_in_from_another_ensemble_is_refused(auto_model, tmp_path):
+    import shutil
+
+    first = auto_model[0].save(tmp_path / "first")
+    other = fit_model(make_data(n=120, task="binary", seed=5), model="auto", candidates=["logistic", "late"], epochs=1,
+                      seed=5).save(tmp_path / "other")
+    assert load_model(first).name == "auto"
+    shutil.rmtree(first / "member_0")
+    shutil.copytree(other / "member_0", first / "member_0")  # a whole, valid member folder of another run
+    with pytest.raises(MissmodalError, match=r"member_0/model.safetensors: is not the member this ensemble was saved "
+                                             r"with \(SHA-256 differs\)"):
+        load_model(first)

@@ -19,12 +19,13 @@ import torch
 from ..data import MultimodalData
 from ..errors import MissmodalError
 from .calibration import indicators_of, negative_log_likelihood
-from .files import write_model_files
+from .files import WEIGHTS_FILE, write_model_files
 from .fitted import load_model
 from .predictor import Predictor
 from .preprocess import Preprocessing
 from .registry import ENSEMBLE, MODELS
 from .schema import MEMBER_FOLDER
+from .validation import weights_digest
 
 
 def validation_loss(scores: np.ndarray, target: np.ndarray, task: str, classes) -> float:
@@ -91,7 +92,9 @@ class EnsembleModel(Predictor):
         folders = [f"member_{i}" for i in range(len(self.members))]
         for member, folder in zip(self.members, folders):
             member.save(path / folder)
-        architecture = {"name": ENSEMBLE, "params": {"members": folders, "member_names": [m.name for m in self.members]}}
+        digests = [weights_digest(path / folder / WEIGHTS_FILE) for folder in folders]  # each covers its model.json
+        architecture = {"name": ENSEMBLE, "params": {"members": folders, "member_names": [m.name for m in self.members],
+                                                     "member_weights_sha256": digests}}
         return write_model_files(path, {"weights": torch.from_numpy(self.weights.copy())}, architecture, self)
 
     @classmethod
@@ -105,5 +108,20 @@ class EnsembleModel(Predictor):
             raise MissmodalError(f"{folder}: ensemble member folders must be named member_<i>, got {folders}")
         if "weights" not in tensors:
             raise MissmodalError(f"{folder / 'model.safetensors'}: an ensemble file needs a 'weights' tensor")
+        params = architecture.get("params", {})
+        for f, expected in zip(folders, params.get("member_weights_sha256") or [None] * len(folders)):
+            weights = folder / f / WEIGHTS_FILE
+            if expected is not None and weights.is_file() and weights_digest(weights) != expected:
+                raise MissmodalError(f"{weights}: is not the member this ensemble was saved with (SHA-256 differs); "
+                                     "retrain, or restore the folder")
         members = [load_model(folder / f, trust_unhashed=trust_unhashed) for f in folders]
+        for f, member, name in zip(folders, members, params.get("member_names") or [m.name for m in members]):
+            if member.name != name or member.task != preprocessing.task or \
+                    member.preprocessing.modality_names != preprocessing.modality_names:
+                raise MissmodalError(f"{folder / f}: member {member.name!r} ({member.task}, modalities "
+                                     f"{member.preprocessing.modality_names}) does not fit the ensemble ({name!r}, "
+                                     f"{preprocessing.task}, {preprocessing.modality_names})")
+        if tuple(tensors["weights"].shape) != (len(members),):
+            raise MissmodalError(f"{folder / WEIGHTS_FILE}: an ensemble of {len(members)} members needs {len(members)} "
+                                 f"weights, got shape {tuple(tensors['weights'].shape)}")
         return cls(members, tensors["weights"].numpy(), preprocessing, counts, info)

@@ -311,6 +311,7 @@ NETWORK_PARAMS = Record({
 ENSEMBLE_PARAMS = Record({
     "members": Field(ListOf(Text(pattern=MEMBER_FOLDER, what="a folder name member_<i>"), min_length=1, distinct=True)),
     "member_names": Field(ListOf(ModelName()), required=False),
+    "member_weights_sha256": Field(ListOf(Text(pattern=SHA256, what="the 64 hex digits of a SHA-256")), required=False),
 })
 
 MODALITY = Record({
@@ -403,7 +404,12 @@ def _check_params(payload: dict) -> None:
     architecture = payload["architecture"]
     kind = MODELS.kind_of(architecture["name"])
     spec = {"network": NETWORK_PARAMS, "ensemble": ENSEMBLE_PARAMS}.get(kind, Record(extra=Scalar()))
-    spec.check(architecture["params"], "architecture.params")
+    params = spec.check(architecture["params"], "architecture.params")
+    if kind == "ensemble":
+        for key in ("member_names", "member_weights_sha256"):
+            if key in params and len(params[key]) != len(params["members"]):
+                raise SchemaViolation(f"architecture.params.{key} must list one entry per member "
+                                      f"({len(params['members'])}), got {len(params[key])}")
 
 
 def _network(payload: dict) -> dict | None:
