@@ -28,12 +28,12 @@ OVERRIDES = {
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    """A folder with a model trained on the good file, and a tiny bench config."""
+def workspace(tmp_path_factory, trained):
+    """A folder with (a copy of) the session's model trained on the good file, and a tiny bench config."""
+    import shutil
+
     folder = tmp_path_factory.mktemp("malformed")
-    result = CliRunner().invoke(main, ["train", str(good(folder)), "-o", str(folder / "model"), "--epochs", "2",
-                                       "--width", "8", "--no-diagnostics"])
-    assert result.exit_code == 0, result.output
+    shutil.copytree(trained["binary"][0], folder / "model")
     (folder / "bench.yaml").write_text("sections: [audit]\nseeds: [0]\n")
     return folder
 
