@@ -11,7 +11,8 @@ holding only "dog" codes it 0 where training coded "cat" 0), and bool labels as 
   the value, or, with ``unseen="wrong"``, coded :func:`unseen_code` (a code no class has) so that it is
   scored as a wrong prediction and counted;
 - multi-label: an ``(n, n_labels)`` 0/1 matrix;
-- regression: one number per sample (string labels and label matrices are errors).
+- regression: one number per sample (string labels and label matrices are errors);
+- survival: ``(n, 2)`` (time, event) pairs.
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ def match_labels(prep: Any, data: Any, what: str = "target", unseen: str = "erro
             got = f"a {target.shape[1]}-column matrix" if target.ndim == 2 else "one label per sample"
             raise MissmodalError(f"{what}: the model is multilabel with {prep.n_labels} labels and needs an "
                                  f"(n, {prep.n_labels}) 0/1 label matrix, got {got}")
+        return target, nothing
+    if task == "survival":  # (time, event) pairs
+        if target.ndim != 2 or target.shape[1] != 2 or names is not None:
+            raise MissmodalError(f"{what}: the model is a survival model and needs (time, event) targets "
+                                 "(--time and --event)")
         return target, nothing
     if target.ndim != 1:
         raise MissmodalError(f"{what}: the model is a {task} model and needs one label per sample, got a "
