@@ -134,3 +134,17 @@ def test_unseen_labels_can_be_scored_as_wrong_and_counted():
     metrics = classification_metrics(codes, perfect, "multiclass", [0, 1, 2])
     assert metrics["accuracy"] == pytest.approx(np.mean(target != 7))  # the unseen ones count as wrong
     assert metrics["unseen_labels"] == unmatched["count"] and metrics["log_loss"] == pytest.approx(0, abs=1e-9)
+
+
+def test_a_survival_model_takes_time_event_pairs_only():
+    from types import SimpleNamespace
+
+    from missmodal.models.labels import match_labels
+
+    survival = SimpleNamespace(task="survival")
+    data = make_data(n=10, task="regression")
+    pairs = np.column_stack([np.arange(1.0, 11.0), np.arange(10) % 2])
+    target, unmatched = match_labels(survival, data.replace(target=pairs, task="survival"))
+    assert np.array_equal(target, pairs) and unmatched["count"] == 0
+    with pytest.raises(MissmodalError, match=r"survival model and needs \(time, event\) targets"):
+        match_labels(survival, data)
