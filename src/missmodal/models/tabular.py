@@ -175,14 +175,14 @@ class GradientBoostingBaseline(TabularModel):
     @staticmethod
     def fit_arrays(X, y, n_classes, seed, max_iter: int = 200, learning_rate: float = 0.1, max_leaf_nodes: int = 15,
                    min_samples_leaf: int = 10, l2_regularization: float = 1.0, max_bins: int = 63,
-                   max_features: float | None = None):
+                   max_features: float | None = None, n_iter_no_change: int = 20):
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         max_features = min(1.0, 50 / X.shape[1]) if max_features is None else max_features
         clf = HistGradientBoostingClassifier(max_iter=max_iter, learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes,
                                              min_samples_leaf=min_samples_leaf, l2_regularization=l2_regularization,
                                              max_bins=max_bins, max_features=max_features, early_stopping=True,
-                                             validation_fraction=0.15, n_iter_no_change=20, random_state=seed).fit(X, y)
+                                             validation_fraction=0.15, n_iter_no_change=n_iter_no_change, random_state=seed).fit(X, y)
         return export_trees(clf), {"n_iter": int(clf.n_iter_), "max_features": float(max_features)}
 
     def decision(self, X):
