@@ -33,7 +33,7 @@ from ..errors import MissmodalError
 from ..evaluate.gradients import gradient_alignment, shared_parameters
 from ..models import NETWORKS, FittedModel, FusionModel, Preprocessing
 from ..models.base import batched_logits
-from .distributed import DistributedContext, barrier, broadcast_flag, setup_distributed
+from .._distributed import DistributedContext, barrier, broadcast_flag, setup_distributed
 from .losses import LOSSES, ERM, GroupObjective, build_loss
 from .rare import pool_rare_groups, pooled_names, superset_augmented
 
