@@ -107,32 +107,36 @@ def world(distributed: bool) -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 
-def sum_arrays(distributed: bool, *arrays: np.ndarray) -> list[np.ndarray]:
-    """Element-wise sums of numpy arrays over all processes (float64 or int64 kept); the arrays alone."""
-    if not distributed:
-        return list(arrays)
+def _summed(tensor):
+    import torch.distributed as dist
+
+    dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+    return tensor
+
+
+def _gathered(tensor):
     import torch
     import torch.distributed as dist
 
-    out = []
-    for array in arrays:
-        tensor = torch.from_numpy(np.ascontiguousarray(array))
-        dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
-        out.append(tensor.numpy())
-    return out
+    parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, tensor)
+    return torch.cat(parts)
+
+
+def _each_array(distributed: bool, arrays: tuple[np.ndarray, ...], collective) -> list[np.ndarray]:
+    """``collective`` applied to each array as a CPU tensor (the arrays themselves when not distributed)."""
+    if not distributed:
+        return list(arrays)
+    import torch
+
+    return [collective(torch.from_numpy(np.ascontiguousarray(array))).numpy() for array in arrays]
+
+
+def sum_arrays(distributed: bool, *arrays: np.ndarray) -> list[np.ndarray]:
+    """Element-wise sums of numpy arrays over all processes (float64 or int64 kept); the arrays alone."""
+    return _each_array(distributed, arrays, _summed)
 
 
 def gather_arrays(distributed: bool, *arrays: np.ndarray) -> list[np.ndarray]:
     """Each array concatenated along axis 0 over processes in rank order (equal shapes on every rank)."""
-    if not distributed:
-        return list(arrays)
-    import torch
-    import torch.distributed as dist
-
-    out = []
-    for array in arrays:
-        tensor = torch.from_numpy(np.ascontiguousarray(array))
-        parts = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
-        dist.all_gather(parts, tensor)
-        out.append(torch.cat(parts).numpy())
-    return out
+    return _each_array(distributed, arrays, _gathered)
