@@ -15,6 +15,7 @@ from .runner import GridRun
 from .scenarios import dataset_label, is_natural
 from .sections import section_module
 from .sections.common import failed_cells
+from . import timings
 
 
 def versions() -> dict[str, str]:
@@ -44,6 +45,7 @@ def build_results(config: BenchConfig, run: GridRun, command: str, seconds: floa
     for section in config.sections:
         results[section] = section_module(section).summarise(run.of_kind(section))
     results["findings"] = {section: section_module(section).findings(results[section]) for section in config.sections}
+    results["timings"] = timings.summarise(run.cells, run.jobs)
     return results
 
 
@@ -91,6 +93,7 @@ def write_outputs(out: str | Path, config: BenchConfig, run: GridRun, results: d
         lines += section_module(section).markdown(results[section])
     if results["cells"]["failed"]:
         lines += ["## Failed cells", ""] + [f"- {f['section']}: {f['cell']}: {f['error']}" for f in results["cells"]["failed"]] + [""]
+    lines += timings.markdown(results["timings"], results["seconds"])
     write_text_atomic(out / "results.md", "\n".join(lines))
     page = HtmlReport("missmodal benchmark report")
     page.paragraph(header_line(results, run))
@@ -103,6 +106,7 @@ def write_outputs(out: str | Path, config: BenchConfig, run: GridRun, results: d
     if results["cells"]["failed"]:
         page.heading("Failed cells")
         page.table(results["cells"]["failed"])
+    timings.report(page, results["timings"], results["seconds"])
     page.heading("Provenance")
     page.paragraph("Produced by this exact command, with these versions:")
     page.code(results["command"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .._atomic import folder_lock
-from .._parallel import process_map
+from .._parallel import process_map, resolve_jobs
 from .cache import CellCache
 from .config import NATURAL, BenchConfig
 from .scenarios import is_natural, prepare
@@ -60,11 +60,13 @@ def run_cell(spec: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class GridRun:
-    """Cells of a run with their results, and how many were computed now vs read from the cache."""
+    """Cells of a run with their results (``from_cache`` marks those read from the cache), how many were
+    computed now vs read from the cache, and the processes that computed them at a time (``jobs``)."""
 
     cells: list[dict[str, Any]] = field(default_factory=list)
     computed: int = 0
     cached: int = 0
+    jobs: int = 1
 
     def of_kind(self, kind: str) -> list[dict[str, Any]]:
         return [c for c in self.cells if c["spec"]["kind"] == kind]
@@ -87,13 +89,13 @@ def run_grid(config: BenchConfig, out: str | Path, jobs: int | None = 1,
 
 
 def _run_grid(config: BenchConfig, cache: CellCache, jobs: int, on_cell, compute) -> GridRun:
-    run = GridRun()
+    run = GridRun(jobs=resolve_jobs(jobs))
     pending = []
     specs = plan(config)
     for spec in specs:
         cached = cache.get(spec)
         if cached is not None and "error" not in cached:
-            run.cells.append(cached)
+            run.cells.append({**cached, "from_cache": True})
             run.cached += 1
             if on_cell:
                 on_cell(cached, True)
@@ -101,7 +103,7 @@ def _run_grid(config: BenchConfig, cache: CellCache, jobs: int, on_cell, compute
             pending.append(spec)
 
     def record(spec: dict[str, Any], outcome: dict[str, Any]) -> None:
-        cell = cache.put(spec, outcome)  # as stored, so that a resumed run sees the same values
+        cell = {**cache.put(spec, outcome), "from_cache": False}  # as stored, so that a resumed run sees the same values
         run.cells.append(cell)
         run.computed += 1
         if on_cell:
@@ -116,7 +118,7 @@ def _run_grid(config: BenchConfig, cache: CellCache, jobs: int, on_cell, compute
 
 # Fields that measure time or record how a run went rather than what it found: the only ones in which a
 # resumed run's results.json may differ from an uninterrupted run's (see docs/guarantees.md).
-TIMING_FIELDS = ("seconds", "cpu_seconds", "train_seconds", "fit_transform_seconds", "timings_s")
+TIMING_FIELDS = ("seconds", "cpu_seconds", "train_seconds", "fit_transform_seconds", "timings_s", "timings")
 BOOKKEEPING_FIELDS = (("command",), ("cells", "computed"), ("cells", "cached"))
 
 

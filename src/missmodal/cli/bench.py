@@ -27,6 +27,15 @@ def summary_lines(results: dict) -> list[str]:
     return lines
 
 
+def slowest_line(results: dict, n: int = 5) -> str:
+    """The ``n`` slowest cells of the run, one line (the full table: results.md, 'Time by section and method')."""
+    from ..bench.timings import describe, slowest
+
+    cells = "; ".join(f"{describe(r)} {r['seconds']:.1f} s" + (" (cached)" if r["cached"] else "")
+                      for r in slowest(results["timings"], n))
+    return f"Slowest cells ({results['timings']['jobs']} at a time): {cells or 'none'}"
+
+
 def _user_dataset(data: str, data_options, out: str) -> dict:
     """A user's file as a bench dataset; a flat table is converted once to ``OUT/data.parquet`` first."""
     from ..data import write_data
@@ -91,6 +100,8 @@ def command(data, data_options, config_path, out, jobs, seeds) -> None:
     results = run_bench(config, out, jobs=jobs, command=shlex.join(["missmodal", *sys.argv[1:]]), on_cell=on_cell)
     for line in summary_lines(results):
         click.echo(line)
+    click.echo("")
+    click.echo(slowest_line(results))
     click.echo(f"wrote {out}/results.json, {out}/results.md, {out}/report.html "
                f"({results['cells']['computed']} cells computed, {results['cells']['cached']} cached, "
                f"{len(results['cells']['failed'])} failed)")

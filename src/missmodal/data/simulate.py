@@ -326,7 +326,7 @@ def simulate_missingness(data: MultimodalData, mechanism: str, seed: int = 0, **
     --------
     >>> from missmodal.data import load_dataset, simulate_missingness
     >>> data = simulate_missingness(load_dataset("mfeat"), "mcar", rate=0.5, seed=0)
-    >>> round(1 - data.observed.mean(), 1)
+    >>> round(float(1 - data.observed.mean()), 1)
     0.5
     """
     if mechanism == "custom":

@@ -23,7 +23,7 @@ from ..data.multimodal import MultimodalData
 from ..errors import MissmodalError
 from .base import DimensionUnknown, EncodeOptions, Encoder, FittedEncoder, as_embeddings, build_encoder
 from .cache import ModalityCache
-from .distributed import RankContext, rank_context
+from .._distributed import DistributedContext, setup_distributed
 from .inputs import load_items
 from .manifest import Manifest, read_manifest
 from .provenance import METADATA_KEY
@@ -105,7 +105,7 @@ def encode_manifest(manifest: Any, encoders: Mapping[str, str], output: str | Pa
     if unfitted:
         raise MissmodalError(f"--state {state}: no fitted state for modality {unfitted[0]!r} (it holds "
                              f"{', '.join(saved) or 'none'}); new data are never refitted silently")
-    context = rank_context()
+    context = setup_distributed()
     cache_root = Path(cache_dir) if cache_dir else output.with_name(output.name + ".cache")
     run = _Run(table, batch_size, chunk_rows, options, cache_root, context, progress)
     records = {modality: run.encode_modality(modality, encoder, encoders[modality], saved.get(modality), missing_files)
@@ -132,7 +132,7 @@ class _Run:
     chunk_rows: int
     options: EncodeOptions
     cache_root: Path
-    context: RankContext
+    context: DistributedContext
     progress: Callable
 
     @property

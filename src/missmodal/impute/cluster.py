@@ -19,7 +19,7 @@ from .base import IMPUTERS, BaseImputer
 from .blocks import Moments, expand, observed_blocks
 from .choose import choose_k
 from .distance import BlockGeometry, partial_sq_distance, partial_sq_terms
-from .parallel import all_gather_concat, all_reduce_sum, world
+from .._distributed import gather_arrays, sum_arrays, world
 from .sources import ArrayRows, ParquetRows, SpilledRows
 
 # Rows × centres × centres elements of one exact-greedy block (bounds the (b, k, k) pair-distance tensor).
@@ -62,7 +62,7 @@ class _Farthest:
         arrays = (np.concatenate([self.dist, np.full(pad, -1.0)]), np.concatenate([self.index, np.full(pad, -1)]),
                   np.concatenate([self.z, np.zeros((pad, self.z.shape[1]), np.float32)]),
                   np.concatenate([self.o, np.zeros((pad, self.o.shape[1]), bool)]).astype(np.uint8))
-        dist, index, z, o = all_gather_concat(distributed, *arrays)
+        dist, index, z, o = gather_arrays(distributed, *arrays)
         merged = _Farthest(self.size, z.shape[1], o.shape[1])
         valid = dist >= 0
         merged.update(dist[valid], index[valid], z[valid], o[valid].astype(bool))
@@ -304,7 +304,7 @@ class ClusterImputer(BaseImputer):
             rows = sample[lo:hi] - start
             sample_x[lo:hi] = X[rows]  # NaN in missing blocks; the other processes contribute 0
             sample_o[lo:hi] = observed[rows]
-        moments.count, moments.total, moments.total_sq, sample_x, sample_o = all_reduce_sum(
+        moments.count, moments.total, moments.total_sq, sample_x, sample_o = sum_arrays(
             self.distributed, moments.count, moments.total, moments.total_sq, sample_x, sample_o)
         return moments, sample_x, sample_o.astype(bool)
 
@@ -391,11 +391,11 @@ class ClusterImputer(BaseImputer):
             farthest.update(best[top].double().cpu().numpy(), start + top.cpu().numpy(),
                             z[top].cpu().numpy(), observed[top.cpu().numpy()])
             position += label_np.size
-        sums, counts, sq_norms, totals = all_reduce_sum(
+        sums, counts, sq_norms, totals = sum_arrays(
             self.distributed, sums.cpu().numpy(), counts.cpu().numpy(), sq_norms.cpu().numpy(),
             np.array([inertia, changed], dtype=np.float64))
         members = np.bincount(labels, minlength=k).astype(np.float64)
-        (members,) = all_reduce_sum(self.distributed, members)
+        (members,) = sum_arrays(self.distributed, members)
         return dict(sums=sums, counts=counts, sq_norms=sq_norms, inertia=float(totals[0]), changed=int(totals[1]),
                     members=members, farthest=farthest.gathered(self.distributed))
 

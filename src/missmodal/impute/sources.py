@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from ..data.arrow import infer_roles, table_to_data
 from ..data.io import first_observed_widths, parquet_dims, read_batches
 from ..errors import DataFormatError
-from .parallel import all_gather_concat
+from .._distributed import gather_arrays
 
 
 class ArrayRows:
@@ -29,7 +29,7 @@ class ArrayRows:
 
     def __init__(self, X: np.ndarray, observed: np.ndarray, batch_size: int, rank: int = 0, distributed: bool = False):
         self.X, self.observed, self.batch_size = X, observed, batch_size
-        sizes = all_gather_concat(distributed, np.array([X.shape[0]], dtype=np.int64))[0]
+        sizes = gather_arrays(distributed, np.array([X.shape[0]], dtype=np.int64))[0]
         self.offset = int(sizes[:rank].sum())
         self.n_local = X.shape[0]
         self.n_total = int(sizes.sum())

@@ -11,7 +11,7 @@ Examples
 >>> from missmodal.informativeness import informativeness_report
 >>> data = simulate_missingness(load_dataset("logic", gate="and", n_samples=2000), "mar", rate=0.5,
 ...                             always_observed=["x1"], seed=0)
->>> report = informativeness_report(data, pair=("x1", "x2"), bootstrap=20)
+>>> report = informativeness_report(data, pair=("x1", "x2"), bootstrap=20, interval="fixed")
 >>> sorted(report["corrected"]["pid"])
 ['redundancy', 'synergy', 'total', 'unique']
 """

@@ -395,15 +395,19 @@ class Informativeness:
         chunks = [c for c in np.array_split(np.arange(len(counts)), max(1, self._n_workers())) if c.size]
         if len(chunks) == 1:
             return _replicate_chunk(worker, data, y, counts)
-        from joblib import Parallel, delayed
+        from functools import partial
 
-        parts = Parallel(n_jobs=len(chunks))(delayed(_replicate_chunk)(worker, data, y, counts[c]) for c in chunks)
+        from .._parallel import ordered_map
+
+        parts = ordered_map(partial(_replicate_chunk, worker, data, y), [counts[c] for c in chunks], len(chunks))
         return [r for part in parts for r in part]
 
     def _n_workers(self) -> int:
-        import os
+        """Processes for the refitted resamples (:func:`missmodal._parallel.resolve_jobs`: -1 is every core, 1
+        inside a worker process)."""
+        from .._parallel import resolve_jobs
 
-        return (os.cpu_count() or 1) if self.n_jobs == -1 else max(1, int(self.n_jobs))
+        return resolve_jobs(int(self.n_jobs), "n_jobs")
 
     def _collect(self, point: dict, replicates: list[dict | None]) -> None:
         """``estimates_`` and ``pid_``: the point rows, then one row per refitted resample."""

@@ -13,7 +13,7 @@ Examples
 """
 
 from .api import evaluate_model, fit_model
-from .distributed import DistributedContext, setup_distributed
+from .._distributed import DistributedContext, setup_distributed
 from .losses import ERM, LOSSES, GroupDRO, GroupObjective, Reweight, build_loss
 from .trainer import TrainConfig, Trainer, per_sample_loss, selection_metrics
 

@@ -24,7 +24,7 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
               loss: str = "erm", *, model_params: dict[str, Any] | None = None, val_fraction: float = 0.15,
               checkpoint_dir: str | Path | None = None, resume: bool = False,
               callback: Callable[[dict], None] | None = None, candidates: Sequence[str] = DEFAULT_CANDIDATES,
-              time_budget: float | None = None, **settings: Any) -> Predictor:
+              time_budget: float | None = None, jobs: int | None = None, **settings: Any) -> Predictor:
     """Train a registered model with a registered loss and return the model selected on validation.
 
     Parameters
@@ -40,6 +40,7 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
     checkpoint_dir, resume, callback : see :class:`~missmodal.train.Trainer` (fusion networks only; ``auto``
         passes ``callback`` to its fusion candidates).
     candidates, time_budget : the models ``auto`` chooses among and its time budget in seconds.
+    jobs : ``auto`` candidates fitted at a time in single-threaded processes (None: the available cores).
     **settings : any :class:`~missmodal.train.TrainConfig` field (``epochs``, ``seed``, ``selection``, ...).
 
     Returns
@@ -73,7 +74,7 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
         if resume:
             raise MissmodalError(f"model {model!r} has no checkpoints to resume from; train it again")
         if kind == "ensemble":
-            return fit_auto(train_data, val_data, candidates, time_budget, config, model_params, callback=callback)
+            return fit_auto(train_data, val_data, candidates, time_budget, config, model_params, callback=callback, jobs=jobs)
         return fit_tabular(model, train_data, val_data, seed=config.seed, **(model_params or {}))
     trainer = Trainer(model, config, model_params, checkpoint_dir=checkpoint_dir, callback=callback)
     return trainer.fit(train_data, val_data, resume=resume)

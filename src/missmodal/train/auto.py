@@ -3,17 +3,20 @@
 Each candidate (tabular baselines first, then fusion networks, in the given order) is fitted on the training
 split, selected/early-stopped and calibrated on the validation split; then greedy ensemble selection
 (:func:`missmodal.models.greedy_selection`) weights them by the validation loss of the averaged scores. The
-test data are never seen. A time budget stops new candidates from starting once it is spent (the first one
-always runs). The members, their validation scores and weights are recorded in ``info["auto"]``.
+test data are never seen. The candidates are fitted in parallel single-threaded processes (``jobs``). A time
+budget stops new candidates from starting once it is spent (the first one always runs; candidates are then
+fitted one after another). The members, their validation scores and weights are recorded in ``info["auto"]``.
 """
 
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .._parallel import ordered_map, resolve_jobs, single_threaded
 from ..data import MultimodalData
 from ..errors import MissmodalError
 from ..evaluate.metrics import auroc
@@ -43,10 +46,18 @@ def fit_candidate(name: str, train_data: MultimodalData, val_data: MultimodalDat
     return Trainer(name, config, model_params, callback=callback).fit(train_data, val_data)
 
 
+def timed_candidate(name: str, train_data: MultimodalData, val_data: MultimodalData, config: TrainConfig,
+                    model_params: dict[str, Any], callback: Callable[[dict], None] | None = None) -> tuple[Predictor, dict]:
+    """:func:`fit_candidate` and its :func:`candidate_row` (the seconds it took included)."""
+    begun = time.perf_counter()
+    member = fit_candidate(name, train_data, val_data, config, model_params, callback)
+    return member, candidate_row(name, member, val_data, time.perf_counter() - begun)
+
+
 def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: Sequence[str] = DEFAULT_CANDIDATES,
              time_budget: float | None = None, config: TrainConfig | None = None,
              model_params: dict[str, Any] | None = None, rounds: int = 25,
-             callback: Callable[[dict], None] | None = None) -> EnsembleModel:
+             callback: Callable[[dict], None] | None = None, jobs: int | None = None) -> EnsembleModel:
     """Fit ``candidates`` and return their greedy validation ensemble (see the module docstring).
 
     Parameters
@@ -57,6 +68,11 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
     config : training settings of the fusion candidates (their seed also seeds the baselines).
     model_params : keyword arguments of the fusion candidates.
     rounds : greedy selection rounds.
+    callback : called after every epoch of a fusion candidate fitted in this process.
+    jobs : candidates fitted at a time, each in its own single-threaded process (None: one per available
+        core; :mod:`missmodal._parallel`). With a ``time_budget``, or ``jobs=1``, they are fitted one after
+        another in this process, on one thread. The ensemble is the same either way; ``callback`` is not
+        called from other processes.
     """
     config = config or TrainConfig()
     unknown = [c for c in candidates if c not in TABULAR and c not in NETWORKS]
@@ -66,14 +82,19 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
         raise MissmodalError(f"time budget must be > 0 seconds, got {time_budget}")
     started = time.perf_counter()
     members, rows, skipped = [], [], []
-    for name in candidates:
-        if time_budget is not None and members and time.perf_counter() - started > time_budget:
-            skipped.append(name)
-            continue
-        begun = time.perf_counter()
-        member = fit_candidate(name, train_data, val_data, config, dict(model_params or {}), callback)
-        members.append(member)
-        rows.append(candidate_row(name, member, val_data, time.perf_counter() - begun))
+    if time_budget is None and resolve_jobs(jobs) > 1:
+        fit = partial(timed_candidate, train_data=train_data, val_data=val_data, config=config,
+                      model_params=dict(model_params or {}))
+        members, rows = map(list, zip(*ordered_map(fit, list(candidates), jobs)))
+    else:
+        with single_threaded():
+            for name in candidates:
+                if time_budget is not None and members and time.perf_counter() - started > time_budget:
+                    skipped.append(name)
+                    continue
+                member, row = timed_candidate(name, train_data, val_data, config, dict(model_params or {}), callback)
+                members.append(member)
+                rows.append(row)
     extra = {"skipped_by_time_budget": skipped, "time_budget": time_budget, "seconds": time.perf_counter() - started,
              "train_settings": dict(vars(config)), "model_params": dict(model_params or {})}
     return ensemble_from(members, rows, train_data, val_data, rounds, extra)

@@ -16,7 +16,7 @@ from torch import Tensor
 
 from ..errors import MissmodalError
 from ..registry import Registry
-from .distributed import DistributedContext, all_reduce_sum
+from .._distributed import DistributedContext, all_reduce_sum
 
 LOSSES = Registry("loss")
 

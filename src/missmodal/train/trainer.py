@@ -33,7 +33,7 @@ from ..errors import MissmodalError
 from ..evaluate.gradients import gradient_alignment, shared_parameters
 from ..models import NETWORKS, FittedModel, FusionModel, Preprocessing
 from ..models.base import batched_logits
-from .distributed import DistributedContext, barrier, broadcast_flag, setup_distributed
+from .._distributed import DistributedContext, barrier, broadcast_flag, setup_distributed
 from .losses import LOSSES, ERM, GroupObjective, build_loss
 from .rare import pool_rare_groups, pooled_names, superset_augmented
 from .reference import reference_losses
@@ -59,8 +59,11 @@ class TrainConfig:
     selection : keep the epoch with the best validation ``"mean"`` metric or ``"worst"``-group metric
         (accuracy; negative MSE for regression). Only epochs after the warm-up compete (the warm-up
         prepares the model that ``loss`` then trains), unless the warm-up is the whole run.
-    patience : stop after this many post-warm-up epochs without improvement of the selection metric
-        (None: never).
+    patience : stop after this many post-warm-up epochs without an improvement of the selection metric by
+        more than ``min_delta`` (None: never).
+    min_delta : how much the selection metric must rise over the score that last restarted the patience count
+        to restart it again; the selected epoch is still the one of the highest metric (a smaller rise is
+        kept, it only does not postpone the stop).
     min_group_size : validation groups smaller than this do not compete for the worst group; training groups
         smaller than this are pooled for the objective (``pool_rare_groups``) and topped up by
         ``superset_augmentation``.
@@ -88,6 +91,7 @@ class TrainConfig:
     warmup_epochs: int | None = None
     selection: str = "mean"
     patience: int | None = 20
+    min_delta: float = 0.0
     min_group_size: int = 10
     seed: int = 0
     diagnostics: bool = False
@@ -106,6 +110,8 @@ class TrainConfig:
             raise MissmodalError(f"lr must be > 0, got {self.lr}")
         if self.patience is not None and self.patience < 1:
             raise MissmodalError(f"patience must be >= 1 epoch, or None to never stop early, got {self.patience}")
+        if not self.min_delta >= 0:
+            raise MissmodalError(f"min_delta must be >= 0, got {self.min_delta}")
         if self.selection not in SELECTIONS:
             raise MissmodalError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
         LOSSES.get(self.loss)
@@ -306,7 +312,7 @@ class Trainer:
         self._data = {"train": data_fingerprint(train_data), "val": data_fingerprint(val_data),
                       "n_train": train_data.n_samples, "n_val": val_data.n_samples}
         state = {"epoch": 0, "best_score": -np.inf, "best_epoch": -1, "bad_epochs": 0, "stopped": False,
-                 "best_state": copy.deepcopy(module.state_dict())}
+                 "reference_score": -np.inf, "best_state": copy.deepcopy(module.state_dict())}
         self.history_ = []
         if resume:
             self._restore(module, optimizer, objective, state)
@@ -335,9 +341,12 @@ class Trainer:
             record.update(self._validate(module, val, preprocessing, val_data, loss_fn, context))
             score = record["val_" + config.selection]
             improved = broadcast_flag(score > state["best_score"], context)
+            progressed = broadcast_flag(score > state["reference_score"] + config.min_delta, context)
             if config.selectable(epoch):  # warm-up epochs neither compete nor count towards early stopping
                 if improved:
-                    state.update(best_score=score, best_epoch=epoch + 1, bad_epochs=0, best_state=copy.deepcopy(module.state_dict()))
+                    state.update(best_score=score, best_epoch=epoch + 1, best_state=copy.deepcopy(module.state_dict()))
+                if progressed:
+                    state.update(reference_score=score, bad_epochs=0)
                 else:
                     state["bad_epochs"] += 1
             if "q" in objective.state_dict():
