@@ -35,7 +35,7 @@ def test_views_and_errors():
 
 
 #: The layers of missmodal.models, bottom first: a module may import only modules before it.
-LAYERS = ["registry", "layers", "calibration", "preprocess", "predictor", "base", "validation", "files", "fusion",
+LAYERS = ["registry", "layers", "calibration", "preprocess", "predictor", "base", "validation", "files", "fusion", "film",
           "moe", "fitted", "tabular", "ensemble"]
 
 

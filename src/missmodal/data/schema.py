@@ -4,7 +4,7 @@ A real cohort arrives as one column per field. A :class:`TableSchema` gives ever
 
 - a **modality field**: ``modalities={"labs": ["bili", "alb*"]}`` (column names or ``fnmatch`` globs, in
   table order); a modality's fields form one block;
-- the **target**, the **id**, **covariates** (always observed; numeric, or categorical and then one-hot
+- the **target** (or a time-to-event pair, **time** and **event**), the **id**, **covariates** (always observed; numeric, or categorical and then one-hot
   coded with the levels kept), or **ignored**.
 
 A column with no role, or with two, is a one-line error naming every such column and the options that
@@ -55,6 +55,7 @@ from ..errors import DataFormatError
 from .arrow import _target_from_column
 from .limits import check_magnitude
 from .multimodal import MultimodalData
+from .survival import SURVIVAL, event_indicator, follow_up_time, parse_event_option
 
 PARTIAL_POLICIES = ("observed", "missing", "error")
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": None}
@@ -75,6 +76,9 @@ class TableSchema:
     partial_min_share : with ``partial="observed"``, the share of a block's fields that must be present for
         the block to count as observed in a row (in (0, 1]; default 0.5).
     task : override the task inferred from the target (``"binary"``, ``"multiclass"``, ``"regression"``).
+    time, event : a time-to-event target instead of ``target``: the follow-up time column and the event
+        column, ``"COL"`` (0/1 or True/False) or ``"COL=VALUE"`` (the value that means the event); the task
+        is then ``"survival"`` (see :mod:`missmodal.data.survival`).
     """
 
     modalities: dict[str, list[str]]
@@ -84,6 +88,8 @@ class TableSchema:
     ignore: list[str] = field(default_factory=list)
     partial: str = "observed"
     task: str | None = None
+    time: str | None = None
+    event: str | None = None
     partial_min_share: float = 0.5
 
     def __post_init__(self) -> None:
@@ -104,8 +110,19 @@ class TableSchema:
             raise DataFormatError(f"schema: partial_min_share must be a number in (0, 1], got {share!r}")
         self.partial_min_share = float(share)
         if self.target is not None and "," in str(self.target):
-            raise DataFormatError(f"schema: target {self.target!r} names several columns; time-to-event (time, event) "
-                                  "targets are not supported: choose one column as the target and --ignore the other")
+            raise DataFormatError(f"schema: target {self.target!r} names several columns; give a time-to-event target "
+                                  "as --time COLUMN --event COLUMN[=VALUE]")
+        if (self.time is None) != (self.event is None):
+            raise DataFormatError("schema: a survival target needs both --time COLUMN and --event COLUMN[=VALUE]")
+        if self.time is not None:
+            if self.target is not None:
+                raise DataFormatError(f"schema: give either --target ({self.target!r}) or --time/--event, not both")
+            if self.task not in (None, SURVIVAL):
+                raise DataFormatError(f"schema: --time/--event make a survival target; --task {self.task} does not apply")
+            parse_event_option(self.event)
+            self.task = SURVIVAL
+        elif self.task == SURVIVAL:
+            raise DataFormatError("schema: task survival needs --time COLUMN --event COLUMN[=VALUE]")
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> "TableSchema":
@@ -231,7 +248,10 @@ def resolve_roles(schema: TableSchema, columns: list[str], source: str, require_
         roles[column] = role
 
     target = schema.target if (schema.target in columns or require_target) else None
-    for role, column in (("target", target), ("id", schema.id)):
+    time = schema.time if (schema.time in columns or require_target) else None
+    event = parse_event_option(schema.event)[0] if schema.event is not None else None
+    event = event if (event in columns or require_target) else None
+    for role, column in (("target", target), ("follow-up time", time), ("event", event), ("id", schema.id)):
         if column is not None:
             if column not in columns:
                 raise DataFormatError(f"{source}: {role} column {column!r} not found; columns: {', '.join(columns[:30])}")
@@ -251,7 +271,10 @@ def resolve_roles(schema: TableSchema, columns: list[str], source: str, require_
         shown = ", ".join(unassigned[:20]) + (f" and {len(unassigned) - 20} more" if len(unassigned) > 20 else "")
         raise DataFormatError(f"{source}: column(s) with no role: {shown}; give each one with --modality NAME=COLS, "
                               "--covariates, --ignore (or --target / --id)")
-    return dict(target=target, id=schema.id, modalities=modalities, covariates=covariates,
+    if (time is None) != (event is None):
+        absent = schema.time if time is None else schema.event
+        raise DataFormatError(f"{source}: survival column {absent!r} not found while its partner is present")
+    return dict(target=target, time=time, event=event, id=schema.id, modalities=modalities, covariates=covariates,
                 ignored=[c for c, r in roles.items() if r == "ignored"])
 
 
@@ -261,14 +284,15 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
                id: str | None = None, covariates: Sequence[str] | str | None = None,
                ignore: Sequence[str] | str | None = None, partial: str = "observed", task: str | None = None,
                schema: TableSchema | Mapping[str, Any] | None = None, require_target: bool = True,
-               name: str | None = None, partial_min_share: float = 0.5) -> MultimodalData:
+               name: str | None = None, time: str | None = None, event: str | None = None,
+               partial_min_share: float = 0.5) -> MultimodalData:
     """`MultimodalData` from a flat table and a schema (see the module docstring).
 
     Parameters
     ----------
     source : pandas DataFrame or path of a ``.csv``/``.tsv`` or flat Parquet file.
-    modalities, target, id, covariates, ignore, partial, task, partial_min_share : the roles and the
-        partial-block rule, as in :class:`TableSchema`.
+    modalities, target, id, covariates, ignore, partial, task, time, event, partial_min_share : the roles and the
+        partial-block rule, as in :class:`TableSchema` (``time="days", event="status=dead"`` for a survival target).
     schema : a :class:`TableSchema`, or the resolved schema a previous read stored in
         ``data.metadata["schema"]`` (then categorical levels, fill values and class names are reused, so
         that new rows, one row included, are read exactly as the training rows were).
@@ -292,7 +316,8 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
         schema = TableSchema(**given)
     if schema is None:
         schema = TableSchema(modalities=dict(modalities or {}), target=target, id=id, covariates=covariates or [],
-                             ignore=ignore or [], partial=partial, task=task, partial_min_share=partial_min_share)
+                             ignore=ignore or [], partial=partial, task=task, time=time, event=event,
+                             partial_min_share=partial_min_share)
     frame, source_name = read_table(source, name)
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
@@ -343,6 +368,10 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
         target_values, task_, classes = _target_from_column(pa.chunked_array([_arrow_column(frame[roles["target"]])]),
                                                             roles["target"], source_name, 0, schema.task, classes)
         task_ = task_ or fitted.get("task")
+    elif roles["time"] is not None:
+        target_values = np.column_stack([
+            follow_up_time(frame[roles["time"]], roles["time"], source_name),
+            event_indicator(frame[roles["event"]], roles["event"], parse_event_option(schema.event)[1], source_name)])
     ids = frame[roles["id"]].to_numpy() if roles["id"] else np.arange(len(frame))
     if ids.dtype.kind == "O":
         ids = ids.astype(str)
@@ -473,7 +502,10 @@ def describe_roles(data: MultimodalData) -> str:
         parts = [f"modalities: {', '.join(f'{m} ({d})' for m, d in data.dims.items())}"]
         covariates = ", ".join(data.covariate_names or [])
         schema = {}
-    if data.target is not None:
+    if data.task == SURVIVAL and data.target is not None:
+        parts.append(f"target: time {schema.get('time') or 'target[0]'}, event {schema.get('event') or 'target[1]'} "
+                     f"({int(data.event.sum())} events, {int((~data.event).sum())} censored)")
+    elif data.target is not None:
         classes = data.metadata.get("classes")
         detail = f"{data.task}" + (f": {', '.join(map(str, classes))}" if classes else "")
         parts.append(f"target: {schema.get('target') or 'target'} ({detail})")
