@@ -51,8 +51,10 @@ def test_partial_block_is_observed_with_field_mask_and_mean_fill():
 
 def test_partial_policy_missing_drops_the_block_and_error_names_row_and_column():
     data = read(partial="missing")
-    assert not data.observed[3, 0] and data.field_observed is None
-    with pytest.raises(DataFormatError, match=r"column 'alb', row 3: modality 'labs' is partly observed"):
+    assert not data.observed[3, 0] and data.field_observed["labs"][3].tolist() == [True, False, True]  # mask kept
+    assert data.modalities["labs"][3, 0] == pytest.approx(1.5) and np.isnan(data.masked("labs")[3]).all()
+    assert data.metadata["schema_report"]["moved_rows"]["labs"] == 1
+    with pytest.raises(DataFormatError, match=r"row 3 \(id d\), column 'alb': modality 'labs' is partly observed"):
         read(partial="error")
 
 
@@ -187,14 +189,41 @@ def test_roles_line_names_every_role():
     line = describe_roles(read())
     assert line.startswith("roles | modalities: labs = bili, alb, ast; vitals = hr")
     for part in ("target: outcome (binary: alive, died)", "id: pid", "covariates: age, site (categorical)",
-                 "ignored: time", "partial blocks (observed): labs 1"):
+                 "ignored: time", "partial blocks (a block counts as observed when >= 50% of its fields are present): labs 1 partly observed"):
         assert part in line
 
 
-def test_field_mask_is_false_wherever_the_modality_is_absent():
+def test_field_mask_where_the_modality_is_absent_marks_only_kept_values():
     from missmodal import MultimodalData
 
-    data = MultimodalData({"a": np.ones((2, 2)), "b": np.ones((2, 1))}, observed=np.array([[1, 1], [0, 1]], bool),
+    a = np.array([[1.0, 1.0], [np.nan, 2.0]])
+    data = MultimodalData({"a": a, "b": np.ones((2, 1))}, observed=np.array([[1, 1], [0, 1]], bool),
                           field_observed={"a": np.ones((2, 2), bool)})
-    assert data.field_mask("a").tolist() == [[True, True], [False, False]]
+    assert data.field_mask("a").tolist() == [[True, True], [False, True]]
+    hidden = data.with_observed(np.array([[0, 1], [0, 1]], bool))  # hiding a block drops its values and mask
+    assert not hidden.field_mask("a").any()
     assert data.field_mask("b").tolist() == [[True], [True]]
+
+
+def test_partial_block_rule_moves_a_block_absent_but_for_one_field_to_missing(tmp_path):
+    from missmodal.data.clinical import REGISTRY_SCHEMA, registry_table
+
+    table = registry_table(400, seed=0)
+    registry = (table["source"] == "registry").to_numpy()
+    data = from_table(table, schema=REGISTRY_SCHEMA)
+    exam = data.modality_index("exam")
+    assert not data.observed[registry, exam].any()                       # 1 of 4 exam fields: below 0.5
+    assert data.field_mask("exam")[registry, 0].all()                      # weight: mask kept ...
+    np.testing.assert_allclose(data.modalities["exam"][registry, 0], table["weight"][registry].to_numpy(), rtol=1e-6)
+    report = data.metadata["schema_report"]
+    assert report["moved_rows"]["exam"] == int(registry.sum() + (~registry & table["sbp"].isna().to_numpy()).sum())
+    assert report["partial_rows"]["lipids"] > 0 and not data.is_complete()[registry].any()
+    assert "exam " + str(report["moved_rows"]["exam"]) + " moved to missing" in describe_roles(data)
+    anything = from_table(table, schema=REGISTRY_SCHEMA.to_dict() | {"partial_min_share": 0.25})
+    assert anything.observed[:, exam].all() and anything.metadata["schema_report"]["moved_rows"]["exam"] == 0
+    write_data(data, tmp_path / "registry.parquet")                         # kept fields survive conversion
+    back = read_data(tmp_path / "registry.parquet")
+    np.testing.assert_array_equal(back.field_mask("exam"), data.field_mask("exam"))
+    np.testing.assert_allclose(back.modalities["exam"][registry, 0], data.modalities["exam"][registry, 0])
+    with pytest.raises(DataFormatError, match="partial_min_share"):
+        TableSchema(modalities={"a": ["x"]}, partial_min_share=0)

@@ -92,13 +92,13 @@ def mechanism_figure(rows: list[dict]):
     values = np.array([r["auroc"] for r in tested])
     bounds = np.array([r["interval"] for r in tested]).reshape(-1, 2)
     ax.bar([r["name"] for r in tested], values, yerr=np.abs(np.vstack([values - bounds[:, 0], bounds[:, 1] - values])),
-           color=[FLAGGED_COLOUR if r["verdict"] == "not MCAR" else UNFLAGGED_COLOUR for r in tested], capsize=3)
+           color=[FLAGGED_COLOUR if r["verdict"] == "evidence against MCAR" else UNFLAGGED_COLOUR for r in tested], capsize=3)
     ax.axhline(0.5, color=REFERENCE_COLOUR, lw=1, ls="--", label="0.5: no evidence against MCAR")
     ax.set_ylim(min([0.3] + list(bounds[:, 0])) - 0.02, max([1.0] + list(bounds[:, 1])) + 0.02)
     if len(tested) > 6 or longest > 6:  # long names side by side would collide
         plt.setp(ax.get_xticklabels(), rotation=30, ha="right")
-    ax.set_ylabel("CV AUROC of absence")
-    ax.set_title("Is missingness predictable from the observed values? (red: not MCAR)", fontsize=9)
+    ax.set_ylabel("CV AUROC of presence")
+    ax.set_title("Is missingness predictable from the always-observed variables? (red: evidence against MCAR)", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig

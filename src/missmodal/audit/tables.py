@@ -29,10 +29,25 @@ def group_table(data: MultimodalData, head_coverage: float = 0.8) -> list[dict]:
 
 
 def modality_table(data: MultimodalData) -> list[dict]:
-    """Per modality: ``name``, ``dim``, ``n_observed``, ``missing_rate``."""
+    """Per modality: ``name``, ``dim``, ``n_observed`` and ``missing_rate`` of the block (as it counts), and from
+    the field mask the shares of rows ``fully_observed`` (every field present), ``partly_observed`` (some) and
+    ``not_observed`` (none), and ``field_missing_rates`` ({field: rate}, for modalities with a field mask)."""
+    from ..informativeness.conditioning import field_names
+
     observed = data.observed.sum(axis=0)
-    return [{"name": name, "dim": data.dims[name], "n_observed": int(observed[m]),
-             "missing_rate": float(1 - observed[m] / data.n_samples)} for m, name in enumerate(data.modality_names)]
+    rows = []
+    for m, name in enumerate(data.modality_names):
+        mask = data.field_mask(name)
+        present = mask.sum(axis=1)
+        row = {"name": name, "dim": data.dims[name], "n_observed": int(observed[m]),
+               "missing_rate": float(1 - observed[m] / data.n_samples),
+               "fully_observed": float(np.mean(present == mask.shape[1])),
+               "partly_observed": float(np.mean((present > 0) & (present < mask.shape[1]))),
+               "not_observed": float(np.mean(present == 0))}
+        if data.field_observed and name in data.field_observed:
+            row["field_missing_rates"] = dict(zip(field_names(data, name), (1 - mask.mean(axis=0)).tolist()))
+        rows.append(row)
+    return rows
 
 
 def co_missingness(data: MultimodalData) -> dict[str, list[list[float]]]:
@@ -50,43 +65,3 @@ def effective_number_of_groups(counts: dict[int, int]) -> float:
     shares = np.array(list(counts.values()), dtype=float)
     shares = shares[shares > 0] / shares.sum()
     return float(np.exp(-(shares * np.log(shares)).sum()))
-
-
-#: Modalities whose missing indicators correlate at least this much (phi) form a block.
-BLOCK_PHI = 0.9
-
-
-def missingness_blocks(data: MultimodalData, min_phi: float = BLOCK_PHI) -> list[dict]:
-    """Sets of modalities that go missing together: connected components of ``phi >= min_phi`` between missing
-    indicators, two or more modalities each.
-
-    Per block: ``modalities``, ``count`` (samples missing all of them), ``any_missing`` (samples missing at
-    least one) and ``phi`` (the smallest pairwise phi inside the block).
-    """
-    missing = ~data.observed
-    varying = missing.any(axis=0) & ~missing.all(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        phi = np.atleast_2d(np.corrcoef(missing.astype(float), rowvar=False))
-    parent = list(range(data.n_modalities))
-
-    def root(k: int) -> int:
-        while parent[k] != k:
-            k = parent[k]
-        return k
-
-    for a in range(data.n_modalities):
-        for b in range(a + 1, data.n_modalities):
-            if varying[a] and varying[b] and phi[a, b] >= min_phi:
-                parent[root(b)] = root(a)
-    members: dict[int, list[int]] = {}
-    for k in range(data.n_modalities):
-        members.setdefault(root(k), []).append(k)
-    blocks = []
-    for group in members.values():
-        if len(group) < 2:
-            continue
-        pairs = [phi[a, b] for i, a in enumerate(group) for b in group[i + 1:]]
-        blocks.append({"modalities": [data.modality_names[k] for k in group],
-                       "count": int(missing[:, group].all(axis=1).sum()),
-                       "any_missing": int(missing[:, group].any(axis=1).sum()), "phi": float(min(pairs))})
-    return sorted(blocks, key=lambda block: -block["count"])

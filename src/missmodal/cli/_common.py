@@ -102,6 +102,7 @@ class DataOptions:
     schema_path: str | None = None
     partial: str | None = None
     task: str | None = None
+    partial_min_share: float | None = None
     time: str | None = None
     event: str | None = None
 
@@ -116,7 +117,7 @@ class DataOptions:
             base["modalities"] = dict(parse_modality_option(spec) for spec in self.modality_specs)
         for key, value in (("target", self.target), ("id", self.id_column), ("covariates", self.covariates),
                            ("ignore", self.ignore), ("partial", self.partial), ("task", self.task),
-                           ("time", self.time), ("event", self.event)):
+                           ("partial_min_share", self.partial_min_share), ("time", self.time), ("event", self.event)):
             if value is not None:
                 base[key] = value
         return TableSchema(**base)
@@ -139,7 +140,7 @@ class DataOptions:
 
 
 _SCHEMA_OPTION_NAMES = ("target", "id_column", "modality_specs", "covariates", "ignore", "schema_path", "partial", "task",
-                        "time", "event")
+                        "partial_min_share", "time", "event")
 
 
 def schema_options(command: Callable) -> Callable:
@@ -167,8 +168,12 @@ def schema_options(command: Callable) -> Callable:
         click.option("--schema", "schema_path", default=None, type=click.Path(dir_okay=False),
                      help="YAML file with modalities/target/id/covariates/ignore/partial/task (options override it)."),
         click.option("--partial", type=click.Choice(PARTIAL_POLICIES), default=None,
-                     help="Partly observed blocks of a flat table: observed (default; missing fields filled with the "
-                          "field mean, field mask kept), missing, or error."),
+                     help="Partly observed blocks of a flat table: observed (default; a block counts as observed when "
+                          "at least --partial-min-share of its fields are present, missing fields filled with the field "
+                          "mean), missing (only complete blocks count), or error; the field mask is kept either way."),
+        click.option("--partial-min-share", "partial_min_share", type=click.FloatRange(0, 1, min_open=True), default=None,
+                     help="With --partial observed: share of a block's fields that must be present for the block to "
+                          "count as observed (default 0.5)."),
         click.option("--task", type=click.Choice(TASKS), default=None, help="Override the task inferred from the target."),
     ]
     for option in reversed(options):

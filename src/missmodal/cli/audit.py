@@ -25,7 +25,7 @@ def command(data, data_options, json_path, html_path, head_coverage, no_mechanis
     dataset = load_data_argument(data, data_options)
     status("auditing groups" + ("" if no_mechanism else " and mechanism evidence"))
     result = audit(dataset, head_coverage=head_coverage, mechanism=not no_mechanism, seed=seed, classifier=classifier)
-    for line in result.summary_lines() + result.evidence_lines():
+    for line in result.summary_lines() + result.modality_lines() + result.evidence_lines():
         click.echo(line)
     from ..encode.provenance import provenance_lines
 

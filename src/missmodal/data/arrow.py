@@ -31,6 +31,7 @@ from .survival import SURVIVAL, check_survival_target
 
 METADATA_KEY = b"missmodal"
 FIELD_MASK_SUFFIX = "__fields"  # fixed-size list<bool> column of a partly observable modality
+KEPT_SUFFIX = "__kept"  # fixed-size list<float32>: fields present in rows where the block counts as absent
 BLOCK_COLUMN = re.compile(r"^(?P<modality>.+)__(?P<index>\d+)$")
 DEFAULT_TARGET_NAMES = ("target", "label", "y")
 
@@ -108,11 +109,13 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
     if id_column is not None and id_column not in names:
         id_column = None
     field_masks = {m: f"{m}{FIELD_MASK_SUFFIX}" for m in stored.get("field_masks", []) if f"{m}{FIELD_MASK_SUFFIX}" in names}
+    kept = {m: f"{m}{KEPT_SUFFIX}" for m in stored.get("kept_fields", []) if f"{m}{KEPT_SUFFIX}" in names}
     ignore = list(ignore or [])
     unknown_ignored = [c for c in ignore if c not in names]
     if unknown_ignored:
         raise DataFormatError(f"{source}: ignored column {unknown_ignored[0]!r} not found; columns: {names[:20]}")
-    reserved = {c for c in (target, id_column) if c is not None} | set(field_masks.values()) | set(ignore)
+    reserved = ({c for c in (target, id_column) if c is not None} | set(field_masks.values()) | set(kept.values())
+                | set(ignore))
     blocks: dict[str, list[tuple[int, str]]] = {}
     list_columns = []
     scalar_columns = []
@@ -160,6 +163,7 @@ def infer_roles(schema: pa.Schema, source: str, target: str | None = None, id_co
     return dict(target=target, id=id_column, modalities=list(order), list_columns=set(list_columns),
                 block_columns=block_columns, covariates=list(covariates), task=stored.get("task"),
                 field_masks={m: c for m, c in field_masks.items() if m in order},
+                kept_fields={m: c for m, c in kept.items() if m in order},
                 classes=stored.get("classes"), metadata=stored.get("metadata", {}))
 
 
@@ -327,6 +331,11 @@ def table_to_data(table: pa.Table, roles: dict[str, Any], source: str, row_offse
     for name, column in roles.get("field_masks", {}).items():
         mask, _ = _list_column_to_array(table.column(column), column, source, row_offset, modalities[name].shape[1])
         field_observed[name] = np.nan_to_num(mask, nan=0.0) > 0
+        kept = roles.get("kept_fields", {}).get(name)
+        if kept is not None:  # values of fields present where the block counts as absent (0 elsewhere)
+            values, _ = _list_column_to_array(table.column(kept), kept, source, row_offset, modalities[name].shape[1])
+            absent = ~observed[:, roles["modalities"].index(name)]
+            modalities[name][absent] = np.where(field_observed[name][absent], values[absent], np.nan)
     metadata = dict(roles.get("metadata") or {})
     if classes is not None:
         metadata["classes"] = list(classes)
@@ -361,12 +370,18 @@ def data_to_table(data: MultimodalData, layout: str = "list", target_name: str =
             for j in range(values.shape[1]):
                 columns[f"{name}__{j}"] = pa.array(np.where(observed, values[:, j], np.nan).astype(np.float32),
                                                    mask=~observed)
+    kept = []
     for name, mask in (data.field_observed or {}).items():
         flat = pa.array(mask.reshape(-1))
         columns[f"{name}{FIELD_MASK_SUFFIX}"] = pa.FixedSizeListArray.from_arrays(flat, mask.shape[1])
+        outside = mask & ~data.observed[:, [data.modality_index(name)]]
+        if outside.any():
+            values = np.where(outside, data.modalities[name], 0.0).astype(np.float32)
+            columns[f"{name}{KEPT_SUFFIX}"] = pa.FixedSizeListArray.from_arrays(pa.array(values.reshape(-1)), mask.shape[1])
+            kept.append(name)
     table = pa.table(columns)
     roles = {
-        "field_masks": list(data.field_observed or {}),
+        "field_masks": list(data.field_observed or {}), "kept_fields": kept,
         "modalities": data.modality_names, "target": target_name if data.target is not None else None,
         "covariates": list(data.covariate_names or []), "task": data.task,
         "classes": data.metadata.get("classes"), "metadata": _jsonable(data.metadata), "layout": layout,

@@ -131,3 +131,79 @@ def _cohort(n_samples: int, seed: int):
     all_missing = table[lab_fields].isna().all(axis=1) & present["labs"]
     table.loc[all_missing, lab_fields[0]] = np.round(labs[0][all_missing.to_numpy()], 3)  # a present block keeps a field
     return table, eta
+
+
+REGISTRY_SCHEMA = TableSchema(
+    modalities={
+        "labs": ["creatinine", "sodium", "albumin", "bilirubin"],
+        "exam": ["weight", "sbp", "dbp", "heart_rate"],
+        "lipids": ["ldl", "hdl", "triglycerides"],
+        "enzymes": ["alt", "ast", "ggt"],
+        "imaging": ["stiffness", "spleen_size"],
+    },
+    target="outcome", id="id", covariates=["age", "sex", "source"],
+)
+
+
+def registry_table(n_samples: int = 400, seed: int = 0):
+    """A cohort with structural block missingness, as a clinician exports it; read it with ``REGISTRY_SCHEMA``.
+
+    ``source`` is ``registry`` for about a quarter of the patients: they lack the ``exam``, ``lipids`` and
+    ``enzymes`` fields, except ``weight`` (an exam field recorded for everyone), so the stratum
+    ``source=registry`` holds no complete case. Inside blocks: each lab field is missing on its own for 6%
+    of patients, ``triglycerides`` for 15% of the clinic patients; whole blocks: labs 3%, exam 3%, lipids 4%
+    of the clinic patients (MCAR), enzymes MAR given age in the clinic (``sigmoid(-2.5 + 0.08 (age - 60))``),
+    imaging 20% MCAR. Fields are linear maps of two latent factors ``z_renal``, ``z_metabolic`` ~ N(0, 1)
+    plus noise; ``outcome`` (``died``/``alive``) is Bernoulli with
+    ``logit = -1.2 + 0.9 z_renal + 0.7 z_metabolic + 0.03 (age - 60)``. Every patient keeps their labs or
+    imaging block.
+    """
+    import pandas as pd
+
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < 40:
+        raise MissmodalError(f"dataset 'registry': n_samples must be an integer >= 40, got {n_samples!r}")
+    rng = np.random.default_rng(seed)
+    n = int(n_samples)
+    age = np.clip(rng.normal(60, 11, n), 25, 90).round()
+    sex = np.where(rng.random(n) < 0.5, "F", "M")
+    registry = rng.random(n) < 0.25
+    z_renal, z_metabolic = rng.normal(size=n), rng.normal(size=n)
+
+    def fields(factor: np.ndarray, loadings: list[float], offsets: list[float]) -> list[np.ndarray]:
+        return [offset + loading * factor + 0.7 * rng.normal(size=n) for loading, offset in zip(loadings, offsets)]
+
+    values = {
+        "labs": fields(z_renal, [0.9, -0.5, -0.6, 0.4], [1.1, 139.0, 3.8, 0.9]),
+        "exam": fields(z_metabolic, [0.8, 0.6, 0.5, 0.3], [78.0, 130.0, 80.0, 72.0]),
+        "lipids": fields(z_metabolic, [0.7, -0.5, 0.6], [3.2, 1.3, 1.8]),
+        "enzymes": fields(z_renal, [0.5, 0.6, 0.4], [30.0, 28.0, 40.0]),
+        "imaging": fields(z_renal, [0.7, 0.5], [6.5, 11.0]),
+    }
+    logit = -1.2 + 0.9 * z_renal + 0.7 * z_metabolic + 0.03 * (age - 60)
+    died = rng.random(n) < 1 / (1 + np.exp(-logit))
+    clinic = ~registry
+    present = {
+        "labs": rng.random(n) >= 0.03,
+        "exam": clinic & (rng.random(n) >= 0.03),
+        "lipids": clinic & (rng.random(n) >= 0.04),
+        "enzymes": clinic & (rng.random(n) >= 1 / (1 + np.exp(-(-2.5 + 0.08 * (age - 60))))),
+        "imaging": rng.random(n) >= 0.20,
+    }
+    present["labs"] |= ~present["imaging"]  # every patient keeps labs or imaging
+    frame = {"id": [f"R{i + 1:04d}" for i in range(n)], "age": age, "sex": sex,
+             "source": np.where(registry, "registry", "clinic"), "outcome": np.where(died, "died", "alive")}
+    for block, columns in REGISTRY_SCHEMA.modalities.items():
+        for j, (name, column) in enumerate(zip(columns, values[block])):
+            kept = present[block].copy()
+            if block == "labs":
+                kept &= rng.random(n) >= 0.06
+            if name == "weight":
+                kept = np.ones(n, dtype=bool)  # recorded for everyone, the registry included
+            if name == "triglycerides":
+                kept &= rng.random(n) >= 0.15
+            frame[name] = np.where(kept, np.round(column, 2), np.nan)
+    table = pd.DataFrame(frame)
+    labs = REGISTRY_SCHEMA.modalities["labs"]
+    emptied = table[labs].isna().all(axis=1).to_numpy() & present["labs"]
+    table.loc[emptied, labs[0]] = np.round(values["labs"][0][emptied], 2)  # a present block keeps a field
+    return table

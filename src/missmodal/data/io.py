@@ -157,6 +157,7 @@ def _columns(roles: dict) -> list[str]:
     for name in roles["modalities"]:
         columns += roles["block_columns"].get(name, [name])
     columns += list(roles.get("field_masks", {}).values())
+    columns += list(roles.get("kept_fields", {}).values())
     return columns
 
 

@@ -55,10 +55,11 @@ class MultimodalData:
     metadata : dict
         Free-form provenance (dataset name, simulated missingness mechanism and its parameters, ...).
     field_observed : mapping of str to array of shape (n, d_m), bool, optional
-        Field-level mask of modalities whose blocks can be *partly* observed (flat tables read with
-        ``partial="observed"``): True where the field itself was observed. Rows where the modality is
-        absent are all False; missing fields of a present block hold a fill value. Modalities not listed
-        are whole whenever present.
+        Field-level mask of modalities whose blocks can be *partly* observed (flat tables): True where the
+        field itself was observed. Missing fields of a present block hold a fill value. In a row where the
+        modality counts as absent (the partial-block rule of :mod:`~missmodal.data.schema`) a field is
+        True only where its value is kept (finite); the modality is still absent there for every model.
+        Modalities not listed are whole whenever present.
 
     Examples
     --------
@@ -155,7 +156,7 @@ class MultimodalData:
         self.field_observed = self._checked_field_observed(self.field_observed)
 
     def _checked_field_observed(self, masks: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray] | None:
-        """Field masks as (n, d_m) bool arrays, False wherever the modality itself is absent."""
+        """Field masks as (n, d_m) bool arrays; where the modality is absent, True only at finite (kept) values."""
         if not masks:
             return None
         checked = {}
@@ -164,7 +165,7 @@ class MultimodalData:
             mask = np.asarray(mask, dtype=bool)
             if mask.shape != self.modalities[name].shape:
                 raise MissmodalError(f"field_observed[{name!r}] must have shape {self.modalities[name].shape}, got {mask.shape}")
-            checked[name] = mask & self.observed[:, m][:, None]
+            checked[name] = mask & (self.observed[:, m][:, None] | np.isfinite(self.modalities[name]))
         return checked
 
     # --- shape ----------------------------------------------------------------------------------------

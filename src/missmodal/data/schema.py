@@ -10,14 +10,19 @@ A real cohort arrives as one column per field. A :class:`TableSchema` gives ever
 A column with no role, or with two, is a one-line error naming every such column and the options that
 would take it; roles are never guessed.
 
-A block is *present* in a row when at least one of its fields is observed. A *partial* block (some fields
-present, some not) follows the ``partial`` policy:
+A *partial* block (some fields present, some not) follows the ``partial`` policy:
 
-- ``"observed"`` (default): the block is present; its missing fields are filled with the field mean over
-  the rows where that field is observed, and the field-level mask is kept in
-  ``MultimodalData.field_observed`` so that no observed value is lost;
-- ``"missing"``: the whole block counts as absent in that row (its observed fields are not used);
+- ``"observed"`` (default) with the **partial-block rule**: the block counts as observed in a row only when
+  at least ``partial_min_share`` (default 0.5) of its fields are present there, otherwise as missing (so a
+  block absent except for one always-recorded field is not mistaken for an observed one). The missing
+  fields of an observed block are filled with the field mean over the rows where that field is observed;
+- ``"missing"``: a block counts as observed only when all its fields are present;
 - ``"error"``: a partial block is an error naming the row and the missing field.
+
+Either way the field-level mask is kept in ``MultimodalData.field_observed``, in the rows where the block
+counts as missing too (with the values of the fields that were present), so that no observed value is
+lost; how many rows the rule moved to "missing" is in ``metadata["schema_report"]["moved_rows"]`` and in
+the roles line every command prints.
 
 The resolved schema (columns per modality, categorical levels, fill values, class names) is kept in
 ``data.metadata["schema"]``; passing it back as ``from_table(..., schema=that)`` reads new rows the same
@@ -68,6 +73,8 @@ class TableSchema:
         one-hot coded (``site=A``, ``site=B``, ...).
     ignore : columns read by nobody (names or globs).
     partial : policy for partly observed blocks, one of ``"observed"``, ``"missing"``, ``"error"``.
+    partial_min_share : with ``partial="observed"``, the share of a block's fields that must be present for
+        the block to count as observed in a row (in (0, 1]; default 0.5).
     task : override the task inferred from the target (``"binary"``, ``"multiclass"``, ``"regression"``).
     time, event : a time-to-event target instead of ``target``: the follow-up time column and the event
         column, ``"COL"`` (0/1 or True/False) or ``"COL=VALUE"`` (the value that means the event); the task
@@ -83,6 +90,7 @@ class TableSchema:
     task: str | None = None
     time: str | None = None
     event: str | None = None
+    partial_min_share: float = 0.5
 
     def __post_init__(self) -> None:
         if not isinstance(self.modalities, Mapping) or not self.modalities:
@@ -97,6 +105,10 @@ class TableSchema:
         self.ignore = _as_list(self.ignore, "ignore")
         if self.partial not in PARTIAL_POLICIES:
             raise DataFormatError(f"schema: partial must be one of {', '.join(PARTIAL_POLICIES)}, got {self.partial!r}")
+        share = self.partial_min_share
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < float(share) <= 1:
+            raise DataFormatError(f"schema: partial_min_share must be a number in (0, 1], got {share!r}")
+        self.partial_min_share = float(share)
         if self.target is not None and "," in str(self.target):
             raise DataFormatError(f"schema: target {self.target!r} names several columns; give a time-to-event target "
                                   "as --time COLUMN --event COLUMN[=VALUE]")
@@ -272,14 +284,15 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
                id: str | None = None, covariates: Sequence[str] | str | None = None,
                ignore: Sequence[str] | str | None = None, partial: str = "observed", task: str | None = None,
                schema: TableSchema | Mapping[str, Any] | None = None, require_target: bool = True,
-               name: str | None = None, time: str | None = None, event: str | None = None) -> MultimodalData:
+               name: str | None = None, time: str | None = None, event: str | None = None,
+               partial_min_share: float = 0.5) -> MultimodalData:
     """`MultimodalData` from a flat table and a schema (see the module docstring).
 
     Parameters
     ----------
     source : pandas DataFrame or path of a ``.csv``/``.tsv`` or flat Parquet file.
-    modalities, target, id, covariates, ignore, partial, task, time, event : the roles, as in :class:`TableSchema`
-        (``time="days", event="status=dead"`` for a survival target).
+    modalities, target, id, covariates, ignore, partial, task, time, event, partial_min_share : the roles and the
+        partial-block rule, as in :class:`TableSchema` (``time="days", event="status=dead"`` for a survival target).
     schema : a :class:`TableSchema`, or the resolved schema a previous read stored in
         ``data.metadata["schema"]`` (then categorical levels, fill values and class names are reused, so
         that new rows, one row included, are read exactly as the training rows were).
@@ -288,8 +301,9 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
     Returns
     -------
     MultimodalData with ``modalities[name]`` of shape (n, number of fields), ``field_observed`` where a
-    block is partly observed, and ``metadata["schema"]`` (the resolved roles and codings) and
-    ``metadata["schema_report"]`` (partial-row counts per modality).
+    block is partly observed in some row, and ``metadata["schema"]`` (the resolved roles and codings) and
+    ``metadata["schema_report"]`` (per modality: ``partial_rows``, observed blocks with missing fields, and
+    ``moved_rows``, rows with some fields present whose block counts as missing under the rule).
     """
     fitted: Mapping[str, Any] = {}
     if isinstance(schema, Mapping):
@@ -302,7 +316,8 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
         schema = TableSchema(**given)
     if schema is None:
         schema = TableSchema(modalities=dict(modalities or {}), target=target, id=id, covariates=covariates or [],
-                             ignore=ignore or [], partial=partial, task=task, time=time, event=event)
+                             ignore=ignore or [], partial=partial, task=task, time=time, event=event,
+                             partial_min_share=partial_min_share)
     frame, source_name = read_table(source, name)
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
@@ -312,34 +327,38 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
     if not len(frame):
         raise DataFormatError(f"{source_name}: no rows (no samples to read)")
     roles = resolve_roles(schema, columns, source_name, require_target)
-    arrays, observed, field_observed, fill_values, partial_rows = {}, [], {}, {}, {}
+    arrays, observed, field_observed, fill_values, partial_rows, moved_rows = {}, [], {}, {}, {}, {}
     for modality, fields in roles["modalities"].items():
         values = _numeric_block(frame, fields, modality, source_name)
         present = ~np.isnan(values)
-        block_observed = present.any(axis=1)
-        partial_mask = block_observed & ~present.all(axis=1)
-        partial_rows[modality] = int(partial_mask.sum())
-        if partial_mask.any() and schema.partial == "error":
-            row = int(np.flatnonzero(partial_mask)[0])
+        some, every = present.any(axis=1), present.all(axis=1)
+        if (some & ~every).any() and schema.partial == "error":
+            row = int(np.flatnonzero(some & ~every)[0])
             column = fields[int(np.flatnonzero(~present[row])[0])]
-            raise DataFormatError(f"{source_name}, column {column!r}, row {row}: modality {modality!r} is partly "
-                                  "observed (use --partial observed to keep it, or --partial missing to drop the block)")
-        if schema.partial == "missing":
-            block_observed = present.all(axis=1)
-        elif partial_mask.any():
+            raise DataFormatError(f"{_row_label(source_name, frame, roles['id'], row)}, column {column!r}: modality "
+                                  f"{modality!r} is partly observed (use --partial observed to keep it, or --partial "
+                                  "missing to drop the block)")
+        block_observed = block_rule(present, schema.partial, schema.partial_min_share)
+        partial_mask = block_observed & ~every
+        partial_rows[modality] = int(partial_mask.sum())
+        moved_rows[modality] = int((some & ~block_observed).sum())
+        if partial_mask.any():
             fill = _fill_values(values, present & block_observed[:, None], fields, modality, source_name,
                                 fitted.get("fill_values", {}).get(modality))
             fill_values[modality] = fill.tolist()
-            values = np.where(present, values, fill[None, :])
-            field_observed[modality] = present & block_observed[:, None]
-        values[~block_observed] = np.nan
+            values = np.where(present | ~block_observed[:, None], values, fill[None, :])
+        if (some & ~every).any():
+            field_observed[modality] = present  # kept where the block counts as missing too
         arrays[modality] = values.astype(np.float32)
         observed.append(block_observed)
     observed = np.column_stack(observed)
     empty = ~observed.any(axis=1)
     if empty.any():
-        raise DataFormatError(f"{source_name}, row {int(np.flatnonzero(empty)[0])}: sample has no modality observed "
-                              f"(all fields of {', '.join(roles['modalities'])} are missing)")
+        row = int(np.flatnonzero(empty)[0])
+        rule = (f"; with partial_min_share {schema.partial_min_share:g} a block counts as observed only when at least "
+                "that share of its fields is present (lower --partial-min-share)") if schema.partial == "observed" else ""
+        raise DataFormatError(f"{_row_label(source_name, frame, roles['id'], row)}: sample has no modality observed "
+                              f"(no block of {', '.join(roles['modalities'])} counts as observed{rule})")
     covariate_values, covariate_names, categories = _covariates(frame, roles["covariates"], source_name,
                                                                 fitted.get("categories", {}))
     for j, name in enumerate(covariate_names or []):
@@ -365,7 +384,8 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
                     fill_values={**dict(fitted.get("fill_values", {})), **fill_values},
                     classes=list(classes) if classes is not None else None, task=task_)
     metadata = {"schema": resolved, "schema_report": {"source": source_name, "rows": len(frame),
-                                                      "partial_rows": partial_rows}}
+                                                      "partial_rows": partial_rows, "moved_rows": moved_rows,
+                                                      "partial_min_share": schema.partial_min_share}}
     if classes is not None:
         metadata["classes"] = list(classes)
     if roles["target"] is not None and frame[roles["target"]].dtype == bool:
@@ -373,6 +393,25 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
     return MultimodalData(arrays, observed=observed, target=target_values, covariates=covariate_values,
                           covariate_names=covariate_names, ids=ids, task=task_, metadata=metadata,
                           field_observed=field_observed or None)
+
+
+def block_rule(present: np.ndarray, partial: str, min_share: float) -> np.ndarray:
+    """(n,) bool: whether each row's block counts as observed, from its field mask ``present`` (n, d).
+
+    ``"missing"``: every field present; otherwise at least ``min_share`` of the fields present (and at
+    least one): ``present.mean(axis=1) >= min_share``.
+    """
+    if partial == "missing":
+        return present.all(axis=1)
+    return present.any(axis=1) & (present.mean(axis=1) >= min_share - 1e-12)
+
+
+def _row_label(source: str, frame, id_column: str | None, row: int) -> str:
+    """``"file, row 7 (id P0008, line 9)"``: the 0-based row, its id and its line in a text file (header = line 1)."""
+    parts = [f"id {frame[id_column].iloc[row]}"] if id_column else []
+    if Path(str(source)).suffix.lower() in TABLE_SUFFIXES:
+        parts.append(f"line {row + 2}")
+    return f"{source}, row {row}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 def _arrow_column(series) -> pa.Array:
@@ -483,10 +522,16 @@ def describe_roles(data: MultimodalData) -> str:
     parts.append(f"covariates: {covariates or 'none'}")
     if schema.get("ignored_columns"):
         parts.append(f"ignored: {', '.join(schema['ignored_columns'])}")
-    partial = partial_row_counts(data)
-    if any(partial.values()):
+    partial, moved = partial_row_counts(data), moved_row_counts(data)
+    if any(partial.values()) or any(moved.values()):
         policy = schema.get("partial", "observed")
-        parts.append(f"partial blocks ({policy}): " + ", ".join(f"{m} {k}" for m, k in partial.items() if k))
+        rule = (f"observed when >= {schema.get('partial_min_share', 0.5):.0%} of its fields are present"
+                if policy == "observed" else {"missing": "observed only when all fields are present"}.get(policy, policy))
+        text = f"partial blocks (a block counts as {rule}): "
+        counts = [", ".join(([f"{partial[m]} partly observed"] if partial.get(m) else [])
+                            + ([f"{moved[m]} moved to missing"] if moved.get(m) else [])) for m in data.modality_names]
+        text += "; ".join(f"{m} {c}" for m, c in zip(data.modality_names, counts) if c)
+        parts.append(text)
     return "roles | " + " | ".join(parts)
 
 
@@ -496,4 +541,13 @@ def partial_row_counts(data: MultimodalData) -> dict[str, int]:
     for name, mask in (data.field_observed or {}).items():
         present = data.observed[:, data.modality_index(name)]
         counts[name] = int((present & ~mask.all(axis=1)).sum())
+    return counts
+
+
+def moved_row_counts(data: MultimodalData) -> dict[str, int]:
+    """Rows of each modality with some fields present whose block counts as missing (the partial-block rule)."""
+    counts = {}
+    for name, mask in (data.field_observed or {}).items():
+        present = data.observed[:, data.modality_index(name)]
+        counts[name] = int((~present & mask.any(axis=1)).sum())
     return counts

@@ -5,8 +5,9 @@ model is refitted on each training fold (any hyper-parameter tuning happens insi
 folds never see it: nested cross-validation). Each test fold's AUROC has DeLong's variance
 (``var = var(V10)/m + var(V01)/n`` with the placement values ``V10_i = mean_j ψ(x_i, y_j)``,
 ``V01_j = mean_i ψ(x_i, y_j)``, ``ψ = 1[x > y] + ½ 1[x = y]`` over the m positives x and n negatives y); the
-reported AUROC is the mean over folds and its 95% interval ``mean ± 1.96 sqrt(Σ_k var_k) / K`` (folds are
-disjoint test sets).
+reported AUROC is the mean over folds and its 95% interval ``mean ± 1.96 se`` with
+``se² = max(Σ_k var_k / K², s²_folds / K)`` (folds are disjoint test sets; the spread ``s²_folds`` of the
+fold AUROCs also carries the variability of refitting the model, which DeLong's variance ignores).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def cross_validated_auroc(fit_predict: Callable[[np.ndarray, np.ndarray], np.nda
         return {"auroc": None, "interval": None, "fold_aurocs": [], "n_folds": n_folds,
                 "n_positive": int(y.sum()), "n_negative": int((~y).sum())}
     mean = float(np.mean(values))
-    half = Z_95 * float(np.sqrt(np.sum(variances))) / len(values)
+    spread = float(np.var(values, ddof=1)) / len(values) if len(values) > 1 else 0.0
+    half = Z_95 * float(np.sqrt(max(np.sum(variances) / len(values) ** 2, spread)))
     return {"auroc": mean, "interval": [max(0.0, mean - half), min(1.0, mean + half)],
             "fold_aurocs": [float(v) for v in values], "n_folds": n_folds,
             "n_positive": int(y.sum()), "n_negative": int((~y).sum())}

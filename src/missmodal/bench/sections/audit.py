@@ -33,9 +33,13 @@ def findings(summary: dict) -> list[str]:
     """One sentence per (dataset, scenario): group structure and which modalities' missingness is predictable."""
     lines = []
     for key, row in summary.items():
-        flagged = [m["name"] for m in row.get("mechanism") or [] if m.get("verdict") == "not MCAR"]
-        evidence = (f"missingness of {', '.join(flagged)} is predictable from the observed data (not MCAR)" if flagged
-                    else "no evidence against MCAR")
+        mechanism = row.get("mechanism") or []
+        flagged = [m["name"] for m in mechanism if m.get("verdict") == "evidence against MCAR"]
+        unclear = [m["name"] for m in mechanism if m.get("verdict") == "too few to tell" and m.get("missing_rate")]
+        evidence = (f"evidence against MCAR for {', '.join(flagged)} (presence predictable from the always-observed variables)"
+                    if flagged else "no evidence against MCAR")
+        if unclear:
+            evidence += f"; too few to tell for {', '.join(unclear)}"
         lines.append(f"{key}: {row['n_groups']} combination groups (effective {row['effective_n_groups']:.1f}), "
                      f"{row['complete_share']:.1%} complete, {row['n_tail_groups']} tail groups hold {row['tail_share']:.1%}; {evidence}.")
     return lines
