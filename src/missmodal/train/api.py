@@ -12,6 +12,7 @@ from ..data import MultimodalData
 from ..errors import MissmodalError
 from ..evaluate.combinations import MAX_COMBINATIONS, combination_codes, score_combinations
 from ..evaluate.groups import group_report
+from ..evaluate.survival_report import SurvivalSpec, survival_sections
 from ..models import MODELS, Predictor, fit_tabular
 from .auto import DEFAULT_CANDIDATES, fit_auto
 from .trainer import TrainConfig, Trainer
@@ -81,7 +82,8 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
 def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: bool = False, *,
                    train_group_counts: dict[int, int] | None = None, min_group_size: int = 10,
                    head_coverage: float = 0.8, max_combinations: int | None = MAX_COMBINATIONS,
-                   combination_seed: int = 0) -> dict:
+                   combination_seed: int = 0, horizons: Sequence[float] | None = None, n_boot: int = 200,
+                   bootstrap_seed: int = 0) -> dict:
     """Group-stratified evaluation of a fitted model (:func:`missmodal.evaluate.group_report`).
 
     Parameters
@@ -95,6 +97,10 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
     max_combinations, combination_seed : with ``all_combinations``, evaluate at most this many combinations
         (a seeded uniform sample beyond it; None: all), streamed in chunks; see
         :mod:`missmodal.evaluate.combinations`. The report's ``combinations`` says what was evaluated.
+    horizons, n_boot, bootstrap_seed : survival models: the times of the time-dependent AUROC, Brier score and
+        calibration (default: quartiles of the event times), and the bootstrap of the intervals
+        (:mod:`missmodal.evaluate.survival_report`). The report adds ``survival`` (the horizons and
+        conventions), ``calibration`` (at each horizon, overall) and ``kaplan_meier`` (overall and per group).
 
     Returns
     -------
@@ -107,20 +113,27 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
         raise MissmodalError("evaluation data has no target")
     model.preprocessing.check(data)
     data = data.replace(target=model.preprocessing.align_target(data, "evaluation target"))
-    combinations = None
+    combinations = spec = None
+    score = model.scores
+    if model.task == "survival":
+        spec = SurvivalSpec.build(data.time, data.event, horizons, n_boot, bootstrap_seed)
+        score = lambda d: np.column_stack([model.scores(d), model.survival_at(d, spec.times)])  # noqa: E731
     if all_combinations:
         codes, combinations = combination_codes(data.n_modalities, max_combinations, combination_seed)
-        target, scores, observed = score_combinations(model.scores, data, codes)
+        target, scores, observed = score_combinations(score, data, codes)
     else:
-        target, scores, observed = data.target, model.scores(data), data.observed
+        target, scores, observed = data.target, score(data), data.observed
     counts = model.train_group_counts if train_group_counts is None else train_group_counts
     class_counts = model.preprocessing.class_counts
     prior = None if class_counts is None else np.asarray(class_counts, dtype=float) / sum(class_counts)
     report = group_report(target, scores, observed, data.modality_names, model.task,
                           classes=model.classes, train_group_counts=counts, min_group_size=min_group_size,
-                          head_coverage=head_coverage, threshold=model.threshold, prior=prior)
+                          head_coverage=head_coverage, threshold=model.threshold, prior=prior, survival=spec)
     report.update(model=model.name, all_combinations=all_combinations, n_samples=len(target),
                   unseen_groups=[g["name"] for g in report["groups"] if not g["seen_in_training"]])
     if combinations is not None:
         report["combinations"] = combinations
+    if spec is not None:
+        report.update(survival_sections(target, scores, observed, data.modality_names, spec))
+        report["survival"]["baseline_hazard_beyond_follow_up"] = model.baseline_hazard.beyond_follow_up(spec.horizons)
     return report
