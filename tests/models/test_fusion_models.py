@@ -7,7 +7,7 @@ from missmodal.errors import MissmodalError
 from missmodal.models import MODELS, GroupIndex, drop_modalities, group_codes_of
 
 DIMS = [4, 3, 5]
-ALL_MODELS = ["concat", "missing-token", "attention", "late", "flexmoe", "remind"]
+ALL_MODELS = ["concat", "missing-token", "attention", "late", "flexmoe", "remind", "film"]
 OBSERVED = torch.tensor([[1, 0, 1], [1, 1, 1], [0, 1, 0], [0, 0, 1], [1, 1, 0]], dtype=torch.bool)
 
 
@@ -133,7 +133,7 @@ def test_bad_architecture_parameters_are_input_errors_naming_the_parameter(name,
         MODELS.build(name, dims=DIMS, out_dim=3, task="multiclass", **params)
 
 
-@pytest.mark.parametrize("name,params", [("remind", {}), ("flexmoe", {}), ("missing-token", {"per_group": True})])
+@pytest.mark.parametrize("name,params", [("remind", {}), ("flexmoe", {}), ("missing-token", {"per_group": True}), ("film", {})])
 def test_group_specific_gradients_are_bitwise_reproducible_with_several_threads(name, params):
     """Group-indexed parameters gather with index_select: the backward of ``table[index]`` accumulates
     with threads in a varying order on CPU, which made seeded runs (and resumed ones) differ."""

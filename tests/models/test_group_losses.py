@@ -2,11 +2,14 @@
 
 import math
 
+import numpy as np
+
 import pytest
 import torch
 
 from missmodal.errors import MissmodalError, UnknownNameError
-from missmodal.train import LOSSES, GroupDRO, build_loss
+from missmodal.train import LOSSES, GroupDRO, build_loss, fit_model
+from missmodal.train.reference import reference_losses
 
 LOSSES_OF_BATCH = torch.tensor([1.0, 3.0, 1.0])
 GROUPS_OF_BATCH = torch.tensor([0, 0, 1])  # group 0: mean 2, group 1: mean 1, group 2 absent
@@ -62,3 +65,37 @@ def test_bad_loss_names_and_parameters_are_input_errors():
         build_loss("group-dro", [1], step_size=-1)
     with pytest.raises(MissmodalError, match="bad parameters"):
         build_loss("erm", [1], step_size=0.1)
+
+
+def test_group_dro_excess_steps_on_the_loss_minus_the_reference_for_groups_in_the_batch():
+    # batch means (2, 1, absent), reference (1.9, 0.2, 5): excess (0.1, 0.8, 0) -- an absent group steps by 0
+    dro = build_loss("group-dro-excess", [100, 25, 4], reference=[1.9, 0.2, 5.0], step_size=0.1)
+    objective, _ = dro(LOSSES_OF_BATCH, GROUPS_OF_BATCH)
+    unnormalised = [math.exp(0.1 * e) for e in (0.1, 0.8, 0.0)]
+    q = [u / sum(unnormalised) for u in unnormalised]
+    assert dro.q.tolist() == pytest.approx(q, rel=1e-12)
+    assert objective.item() == pytest.approx(q[0] * 2 + q[1] * 1, rel=1e-6)
+    # plain group DRO would move weight to group 0 (higher raw loss); on excess loss group 1 gains more
+    assert dro.q[1] > dro.q[0]
+    with pytest.raises(MissmodalError, match="one reference loss per group"):
+        build_loss("group-dro-excess", [100, 25], reference=[1.0])
+
+
+def test_reference_losses_are_low_on_a_learnable_group_and_near_log_2_on_pure_noise():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((400, 3))
+    learnable = (x[:200, 0] > 0).astype(np.int64)
+    noise = rng.integers(0, 2, 200)
+    reference = reference_losses(x, np.concatenate([learnable, noise])[:, None].astype(float),
+                                 np.repeat([0, 1], 200), 2, "binary", seed=0)
+    assert reference[0] < 0.35
+    assert abs(reference[1] - math.log(2)) < 0.08
+
+
+def test_trainer_computes_and_records_the_reference_for_group_dro_excess():
+    from model_data import make_data
+
+    train, val = make_data(n=200, task="binary").split((0.75, 0.25), seed=0)
+    fitted = fit_model(train, val, model="concat", loss="group-dro-excess", epochs=2, seed=0, min_group_size=5)
+    reference = fitted.info["reference_losses"]
+    assert set(reference) == set(fitted.info["objective_groups"]) and all(v >= 0 for v in reference.values())

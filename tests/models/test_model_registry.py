@@ -36,7 +36,7 @@ def test_views_and_errors():
 
 #: The layers of missmodal.models, bottom first: a module may import only modules before it.
 LAYERS = ["registry", "layers", "calibration", "hazard", "preprocess", "predictor", "base", "validation", "files",
-          "fusion", "moe", "fitted", "tabular", "cox", "ensemble"]
+          "fusion", "film", "moe", "fitted", "tabular", "cox", "ensemble"]
 
 
 def test_models_modules_import_only_downwards():

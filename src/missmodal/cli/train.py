@@ -30,7 +30,8 @@ RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
 @click.option("--model", "model_name", default="attention", show_default=True,
               help="Fusion network (concat, missing-token, attention, late, flexmoe, remind), baseline (logistic, gbdt) "
                    "or auto (validation ensemble of --candidates).")
-@click.option("--loss", default="erm", show_default=True, help="erm, reweight or group-dro (fusion networks).")
+@click.option("--loss", default="erm", show_default=True, help="erm, reweight, group-dro or group-dro-excess (group DRO on the loss in excess of a per-group "
+                   "reference: a cross-fitted logistic regression of the group; fusion networks).")
 @click.option("--output", "-o", required=True, type=click.Path(file_okay=False), help="Run folder: model files, checkpoint, history.")
 @click.option("--epochs", type=int, default=60, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -89,7 +90,7 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     dataset = load_data_argument(data, data_options)
     if dataset.target is None:
         raise MissmodalError(f"{data} has no target: give DATA with a target column (--target COLUMN)")
-    loss_params = {"step_size": step_size, "adjustment": adjustment} if loss == "group-dro" else {}
+    loss_params = {"step_size": step_size, "adjustment": adjustment} if loss in ("group-dro", "group-dro-excess") else {}
     network = kind == "network"
     if context.is_main:
         status(f"training {model_name}{f' with {loss}' if kind != 'tabular' else ''} on {data}: {dataset.n_samples} "

@@ -243,6 +243,16 @@ def mnar(data: MultimodalData, rate=0.5, seed: int = 0, driver: str = "self", st
                   **achieved}
 
 
+def zipf_ranking(n_modalities: int, exponent: float, rng: np.random.Generator,
+                 complete_first: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The 2^M - 1 non-empty group codes in Zipf rank order (rank 1 = all modalities when ``complete_first``,
+    the others in a seeded random order) and their unnormalised weights ``rank^-exponent``."""
+    codes = all_nonempty_codes(n_modalities)
+    others = rng.permutation(codes[:-1])
+    ranked = np.concatenate([[codes[-1]], others]) if complete_first else rng.permutation(codes)
+    return ranked, np.arange(1, len(ranked) + 1, dtype=float) ** -exponent
+
+
 @SIMULATORS.register("zipf", "long-tailed combinations: p(group) ∝ rank^-exponent")
 def zipf(data: MultimodalData, exponent: float = 1.0, seed: int = 0, complete_first: bool = True,
          rate: float | None = None) -> tuple[np.ndarray, dict]:
@@ -255,11 +265,7 @@ def zipf(data: MultimodalData, exponent: float = 1.0, seed: int = 0, complete_fi
     if exponent < 0:
         raise MissmodalError(f"zipf exponent must be >= 0, got {exponent}")
     rng = np.random.default_rng(seed)
-    codes = all_nonempty_codes(data.n_modalities)
-    complete = codes[-1]
-    others = rng.permutation(codes[:-1])
-    ranked = np.concatenate([[complete], others]) if complete_first else rng.permutation(codes)
-    probabilities = np.arange(1, len(ranked) + 1, dtype=float) ** -exponent
+    ranked, probabilities = zipf_ranking(data.n_modalities, exponent, rng, complete_first)
     original = data.group_codes()
     drawn = np.zeros(data.n_samples, dtype=np.int64)
     for code in np.unique(original):

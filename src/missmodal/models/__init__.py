@@ -1,6 +1,6 @@
 """Fusion models for multimodal data with whole modalities missing, by registry name, and their peers.
 
-``concat``, ``missing-token``, ``attention``, ``late``, ``flexmoe`` and ``remind`` all take per-modality
+``concat``, ``missing-token``, ``attention``, ``late``, ``flexmoe``, ``remind`` and ``film`` all take per-modality
 tensors plus the observed mask and the covariates (see :mod:`missmodal.models.base`), encode each modality
 with its own MLP to a common width, support modality dropout, and never need imputed input. The tabular
 baselines ``logistic`` and ``gbdt`` (:mod:`missmodal.models.tabular`), the survival baseline ``cox``
@@ -20,7 +20,7 @@ Examples
 torch.Size([2, 4])
 """
 
-from . import fusion, moe  # noqa: F401  (register the models)
+from . import film, fusion, moe  # noqa: F401  (register the models)
 from .base import FusionModel, FusionOutput, GroupIndex, drop_modalities, group_codes_of, masked_mean
 from .ensemble import EnsembleModel, greedy_selection
 from .fitted import FittedModel, load_model

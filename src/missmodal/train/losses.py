@@ -1,4 +1,4 @@
-"""Training objectives over combination groups: ERM, group reweighting and group DRO.
+"""Training objectives over combination groups: ERM, group reweighting, group DRO and its excess-loss variant.
 
 Each objective turns per-sample losses and group indices into one scalar through per-group weights ``w_g``
 on the group mean losses ``L_g``: ``objective = sum_g w_g L_g``. Group sums and counts are summed over
@@ -134,8 +134,38 @@ class GroupDRO(GroupObjective):
         self.q = state["q"].to(torch.float64).clone()
 
 
+@LOSSES.register("group-dro-excess", "group DRO on excess loss over a per-group reference (minimax regret)")
+class GroupDROExcess(GroupDRO):
+    """Group DRO on excess losses ``L_g - R_g`` (minimax regret): the exponentiated-gradient step of
+    :class:`GroupDRO` with ``L_g`` replaced by ``L_g - R_g`` for the groups in the batch (0 for the others),
+    and the same objective ``sum_g q_g L_g``. ``R_g`` is a reference loss per group, by default the
+    cross-fitted loss of a simple model on the group (:mod:`missmodal.train.reference`, computed by the
+    trainer), so that a group whose loss is high because its labels are noisy does not draw all the weight.
+
+    Parameters
+    ----------
+    train_counts, step_size, adjustment : as for :class:`GroupDRO`.
+    reference : ``(G,)`` reference loss of each group.
+    """
+
+    #: The trainer supplies ``reference`` (see :func:`missmodal.train.reference.reference_losses`).
+    needs_reference = True
+
+    def __init__(self, train_counts: Sequence[int], reference: Sequence[float] | None = None, step_size: float = 0.01,
+                 adjustment: float = 0.0):
+        super().__init__(train_counts, step_size, adjustment)
+        if reference is None or len(reference) != self.n_groups:
+            got = None if reference is None else len(reference)
+            raise MissmodalError(f"group-dro-excess needs one reference loss per group ({self.n_groups}), got {got}")
+        self.reference = torch.as_tensor(list(reference), dtype=torch.float64)
+
+    def group_weights(self, group_means: Tensor, batch_counts: Tensor) -> Tensor:
+        excess = torch.where(batch_counts > 0, group_means - self.reference, torch.zeros_like(group_means))
+        return super().group_weights(excess, batch_counts)
+
+
 def build_loss(name: str, train_counts: Sequence[int], **params) -> GroupObjective:
-    """A registered objective by name (``erm``, ``reweight``, ``group-dro``) with its parameters."""
+    """A registered objective by name (``erm``, ``reweight``, ``group-dro``, ``group-dro-excess``) with its parameters."""
     builder = LOSSES.get(name)
     try:
         return builder(train_counts, **params)

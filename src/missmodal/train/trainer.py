@@ -37,6 +37,7 @@ from .distributed import DistributedContext, barrier, broadcast_flag, setup_dist
 from .cox import cox_losses
 from .losses import LOSSES, ERM, GroupObjective, build_loss
 from .rare import pool_rare_groups, pooled_names, superset_augmented
+from .reference import reference_losses
 
 CHECKPOINT_FILE = "checkpoint.pt"
 SELECTIONS = ("mean", "worst")
@@ -52,9 +53,10 @@ class TrainConfig:
     batch_size : global batch size (split across processes under DDP).
     lr, weight_decay : AdamW settings.
     loss : training objective, a name in :data:`missmodal.train.LOSSES` (``erm``, ``reweight``, ``group-dro``).
-    loss_params : parameters of the objective (group DRO: ``step_size``, ``adjustment``).
+    loss_params : parameters of the objective (group DRO: ``step_size``, ``adjustment``; ``group-dro-excess``
+        also ``reference``, one loss per objective group, computed by the trainer when absent).
     warmup_epochs : epochs of ERM before ``loss`` takes over (REMIND's schedule). None: a quarter of the
-        epochs for ``group-dro``, 0 otherwise.
+        epochs for ``group-dro`` and ``group-dro-excess``, 0 otherwise.
     selection : keep the epoch with the best validation ``"mean"`` metric or ``"worst"``-group metric
         (accuracy; negative MSE for regression; Harrell's C-index for survival). Only epochs after the warm-up compete (the warm-up
         prepares the model that ``loss`` then trains), unless the warm-up is the whole run.
@@ -115,7 +117,7 @@ class TrainConfig:
     def erm_epochs(self) -> int:
         if self.warmup_epochs is not None:
             return self.warmup_epochs
-        return self.epochs // 4 if self.loss == "group-dro" else 0
+        return self.epochs // 4 if self.loss in ("group-dro", "group-dro-excess") else 0
 
     def selectable(self, epoch: int) -> bool:
         """Whether the model after (0-based) ``epoch`` may be selected: it is past the ERM warm-up."""
@@ -311,7 +313,14 @@ class Trainer:
                                                    if config.pool_rare_groups else
                                                    (np.arange(len(group_codes)), train_counts.tolist(), group_codes.tolist()))
         pool = torch.from_numpy(pool)
-        objective = build_loss(config.loss, objective_counts, **config.loss_params)
+        loss_params = dict(config.loss_params)
+        reference = None
+        if getattr(LOSSES.get(config.loss), "needs_reference", False) and "reference" not in loss_params:
+            features = torch.cat([*train.inputs, train.observed.float()], dim=1).numpy()
+            reference = reference_losses(features, train.target.numpy(), pool[train.groups].numpy(), len(objective_counts),
+                                         preprocessing.task, config.seed)
+            loss_params["reference"] = reference.tolist()
+        objective = build_loss(config.loss, objective_counts, **loss_params)
         warmup = ERM(objective_counts)
         loss_fn = per_sample_loss(preprocessing.task)
 
@@ -374,6 +383,8 @@ class Trainer:
                 "epochs_run": state["epoch"], "world_size": context.world_size,
                 "objective_groups": dict(zip(pooled_names(representatives, preprocessing.modality_names), objective_counts)),
                 "superset_augmentation": augmented}
+        if reference is not None:
+            info["reference_losses"] = dict(zip(pooled_names(representatives, preprocessing.modality_names), reference.tolist()))
         fitted = FittedModel(self.model, module.cpu(), preprocessing, counts, info)
         fitted.history = list(self.history_)
         if preprocessing.task == "survival":
