@@ -14,7 +14,7 @@ from ..evaluate.combinations import MAX_COMBINATIONS, combination_codes, score_c
 from ..evaluate.groups import group_report
 from ..evaluate.survival_report import SurvivalSpec, survival_sections
 from ..models import MODELS, Predictor, fit_tabular
-from .auto import DEFAULT_CANDIDATES, fit_auto
+from .auto import fit_auto
 from .trainer import TrainConfig, Trainer
 
 SETTINGS = tuple(f.name for f in fields(TrainConfig))
@@ -23,7 +23,7 @@ SETTINGS = tuple(f.name for f in fields(TrainConfig))
 def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None, model: str = "attention",
               loss: str = "erm", *, model_params: dict[str, Any] | None = None, val_fraction: float = 0.15,
               checkpoint_dir: str | Path | None = None, resume: bool = False,
-              callback: Callable[[dict], None] | None = None, candidates: Sequence[str] = DEFAULT_CANDIDATES,
+              callback: Callable[[dict], None] | None = None, candidates: Sequence[str] | None = None,
               time_budget: float | None = None, **settings: Any) -> Predictor:
     """Train a registered model with a registered loss and return the model selected on validation.
 
@@ -39,7 +39,8 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
     model_params : model keywords (``width``, ``hidden``, ``dropout``, ``modality_dropout``, ...).
     checkpoint_dir, resume, callback : see :class:`~missmodal.train.Trainer` (fusion networks only; ``auto``
         passes ``callback`` to its fusion candidates).
-    candidates, time_budget : the models ``auto`` chooses among and its time budget in seconds.
+    candidates, time_budget : the models ``auto`` chooses among (default: by task,
+        :func:`missmodal.train.auto.candidates_for`) and its time budget in seconds.
     **settings : any :class:`~missmodal.train.TrainConfig` field (``epochs``, ``seed``, ``selection``, ...).
 
     Returns

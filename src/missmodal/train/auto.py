@@ -22,6 +22,17 @@ from ..models.ensemble import validation_loss
 from .trainer import TrainConfig, Trainer
 
 DEFAULT_CANDIDATES = ("logistic", "gbdt", "late", "attention", "concat", "remind")
+#: The default candidates of a survival target (the classification baselines fit no time-to-event target).
+SURVIVAL_CANDIDATES = ("cox", "late", "attention", "concat", "remind")
+
+
+def candidates_for(task: str, candidates: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """The candidates that can fit ``task`` (default: :data:`DEFAULT_CANDIDATES`, or :data:`SURVIVAL_CANDIDATES`
+    for survival) and the tabular ones left out because they cannot."""
+    if candidates is None:
+        candidates = SURVIVAL_CANDIDATES if task == "survival" else DEFAULT_CANDIDATES
+    usable = [c for c in candidates if c not in TABULAR or task in TABULAR.get(c).tasks]
+    return usable, [c for c in candidates if c not in usable]
 
 
 def validation_summary(model: Predictor, val_data: MultimodalData) -> dict[str, float | None]:
@@ -29,6 +40,8 @@ def validation_summary(model: Predictor, val_data: MultimodalData) -> dict[str, 
     target = model.preprocessing.align_target(val_data, "validation target")
     scores = model.scores(val_data)
     summary: dict[str, float | None] = {"loss": validation_loss(scores, target, model.task, model.classes)}
+    if model.task == "survival":
+        summary["c_index"] = 1.0 - summary["loss"]
     if model.task in ("binary", "multiclass"):
         summary["auroc"] = auroc(target, scores, model.task, np.asarray(model.classes))
         summary["accuracy"] = float(np.mean(np.asarray(model.classes)[scores.argmax(axis=1)] == target))
@@ -43,7 +56,7 @@ def fit_candidate(name: str, train_data: MultimodalData, val_data: MultimodalDat
     return Trainer(name, config, model_params, callback=callback).fit(train_data, val_data)
 
 
-def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: Sequence[str] = DEFAULT_CANDIDATES,
+def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: Sequence[str] | None = None,
              time_budget: float | None = None, config: TrainConfig | None = None,
              model_params: dict[str, Any] | None = None, rounds: int = 25,
              callback: Callable[[dict], None] | None = None) -> EnsembleModel:
@@ -52,16 +65,20 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
     Parameters
     ----------
     train_data, val_data : training and validation data (the test data are not an argument).
-    candidates : names of tabular baselines or fusion networks in :data:`missmodal.models.MODELS`.
+    candidates : names of tabular baselines or fusion networks in :data:`missmodal.models.MODELS` (default: by
+        task, see :func:`candidates_for`; baselines that cannot fit the task are left out and recorded).
     time_budget : seconds after which no further candidate starts (None: fit them all).
     config : training settings of the fusion candidates (their seed also seeds the baselines).
     model_params : keyword arguments of the fusion candidates.
     rounds : greedy selection rounds.
     """
     config = config or TrainConfig()
-    unknown = [c for c in candidates if c not in TABULAR and c not in NETWORKS]
-    if unknown or not candidates:
+    unknown = [c for c in candidates or () if c not in TABULAR and c not in NETWORKS]
+    if unknown or (candidates is not None and not candidates):
         raise MissmodalError(f"auto candidates must be among {[*TABULAR.names(), *NETWORKS.names()]}, got {list(candidates)}")
+    candidates, not_applicable = candidates_for(train_data.task, candidates)
+    if not candidates:
+        raise MissmodalError(f"none of the auto candidates {not_applicable} fits a {train_data.task} target")
     if time_budget is not None and time_budget <= 0:
         raise MissmodalError(f"time budget must be > 0 seconds, got {time_budget}")
     started = time.perf_counter()
@@ -74,7 +91,8 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
         member = fit_candidate(name, train_data, val_data, config, dict(model_params or {}), callback)
         members.append(member)
         rows.append(candidate_row(name, member, val_data, time.perf_counter() - begun))
-    extra = {"skipped_by_time_budget": skipped, "time_budget": time_budget, "seconds": time.perf_counter() - started,
+    extra = {"skipped_by_time_budget": skipped, "not_applicable_to_task": not_applicable, "time_budget": time_budget,
+             "seconds": time.perf_counter() - started,
              "train_settings": dict(vars(config)), "model_params": dict(model_params or {})}
     return ensemble_from(members, rows, train_data, val_data, rounds, extra)
 
