@@ -68,3 +68,19 @@ def test_auto_on_a_survival_target_selects_on_c_index_and_round_trips(tmp_path):
     assert model.baseline_hazard is not None
     model.save(tmp_path / "auto")
     np.testing.assert_allclose(load_model(tmp_path / "auto").survival_at(test, [700]), model.survival_at(test, [700]))
+
+
+def test_baseline_guard_keeps_the_baseline_without_clear_validation_evidence():
+    from missmodal.train.auto import baseline_guard
+
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.normal(size=n)
+    time = rng.exponential(np.exp(-x))
+    target = np.column_stack([time, np.ones(n)])
+    weak, strong = x + 2.0 * rng.normal(size=n), x + 0.05 * rng.normal(size=n)
+    weights, record = baseline_guard([weak, strong], np.array([0.0, 1.0]), 0, target)
+    assert record["ensemble_kept"] and weights.tolist() == [0.0, 1.0]  # a clearly better ensemble is kept
+    noise = weak + 0.01 * rng.normal(size=n)
+    weights, record = baseline_guard([weak, noise], np.array([0.0, 1.0]), 0, target)
+    assert not record["ensemble_kept"] and weights.tolist() == [1.0, 0.0]  # a tie goes to the baseline
