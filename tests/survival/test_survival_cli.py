@@ -44,6 +44,8 @@ def test_train_evaluate_predict_a_survival_export(export):
     assert report["task"] == "survival" and report["survival"]["horizons"] == [365.0, 1825.0]
     assert len(report["overall"]["c_harrell_ci"]) == 2 and report["kaplan_meier"]["overall"]["survival"][0] == 1.0
     assert {g["name"] for g in report["groups"]} <= set(report["kaplan_meier"])
+    result = invoke("evaluate", export / "cox", export / "cohort.csv", "--all-combinations", "--bootstrap", "0")
+    assert result.exit_code == 0 and "all combinations: 31 of 31 evaluated" in result.output
     result = invoke("predict", export / "cox", export / "new.csv", "--horizons", "365,1825", "-o", export / "p.csv")
     assert result.exit_code == 0, result.output
     predictions = pd.read_csv(export / "p.csv")
