@@ -87,3 +87,16 @@ def test_fusion_network_trains_with_the_cox_head_and_selects_on_c_index(cohort, 
     assert probabilities.shape == (len(test), 2) and (np.diff(probabilities, axis=1) <= 0).all()
     model.save(tmp_path / "late")
     np.testing.assert_allclose(load_model(tmp_path / "late").survival_at(test, [365]), probabilities[:, :1], rtol=1e-6)
+
+
+def test_cox_coefficients_match_lifelines_without_ties():
+    lifelines = pytest.importorskip("lifelines")
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(120, 3))
+    time = rng.exponential(np.exp(-X @ np.array([0.8, -0.5, 0.0])))  # continuous: no ties, Breslow = Efron
+    event = rng.random(120) < 0.75
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(T=time, E=event.astype(int))
+    fitted = lifelines.CoxPHFitter(penalizer=0.0).fit(frame, "T", "E")
+    np.testing.assert_allclose(fit_cox(X, time, event, 0.0), fitted.params_.to_numpy(), atol=1e-5)
