@@ -35,8 +35,8 @@ def test_views_and_errors():
 
 
 #: The layers of missmodal.models, bottom first: a module may import only modules before it.
-LAYERS = ["registry", "layers", "calibration", "labels", "preprocess", "predictor", "base", "validation", "files",
-          "schema", "fusion", "film", "moe", "fitted", "tabular", "ensemble"]
+LAYERS = ["registry", "layers", "calibration", "hazard", "labels", "preprocess", "predictor", "base", "validation",
+          "files", "schema", "fusion", "film", "moe", "fitted", "tabular", "cox", "ensemble"]
 
 
 def test_models_modules_import_only_downwards():

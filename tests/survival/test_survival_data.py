@@ -94,8 +94,8 @@ def test_clinical_survival_has_the_clinical_fields_and_censoring():
 def test_cli_reads_time_and_event_options(tmp_path):
     path = tmp_path / "cohort.csv"
     clinical_survival_table(60, seed=0).to_csv(path, index=False)
-    schema = ["--modality", "labs=bilirubin,albumin,alk_phos,ast,platelets,protime", "--modality", "rest=sbp,heart_rate,weight,stage,"
-              "fibrosis_score,liver_stiffness,spleen_size,ascites_grade,gene_*", "--id", "id", "--covariates", "age,sex,site"]
+    blocks = [("--modality", f"{name}={','.join(fields)}") for name, fields in CLINICAL_SCHEMA.modalities.items()]
+    schema = [*(part for block in blocks for part in block), "--id", "id", "--covariates", "age,sex,site"]
     result = CliRunner().invoke(main, ["convert", str(path), "-o", str(tmp_path / "c.parquet"), *schema,
                                        "--time", "followup_days", "--event", "status=dead"])
     assert result.exit_code == 0, result.output

@@ -102,3 +102,42 @@ def mechanism_figure(rows: list[dict]):
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
+
+
+#: Groups drawn in the Kaplan–Meier chart (the largest ones; the overall curve is always drawn).
+MAX_KM_GROUPS = 8
+
+
+def kaplan_meier_groups(data: MultimodalData, max_groups: int = MAX_KM_GROUPS) -> dict[str, dict]:
+    """Kaplan–Meier curves of a survival target, overall and for the ``max_groups`` largest combination groups:
+    name -> ``{"count", "events", "times", "survival"}``."""
+    from ..evaluate.survival_report import kaplan_meier_curve
+
+    curves = {"overall": kaplan_meier_curve(data.time, data.event)}
+    names = np.array(data.group_names())
+    values, counts = np.unique(names, return_counts=True)
+    for name in values[np.argsort(-counts, kind="stable")][:max_groups]:
+        rows = names == name
+        curves[str(name)] = kaplan_meier_curve(data.time[rows], data.event[rows])
+    return curves
+
+
+def kaplan_meier_figure(curves: dict[str, dict], title: str):
+    """Step curves of :func:`kaplan_meier_groups` (overall in black), labelled with samples and events."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    for k, (name, curve) in enumerate(curves.items()):
+        overall = name == "overall"
+        ax.step(curve["times"], curve["survival"], where="post", color="black" if overall else f"C{k % 10}",
+                lw=2.0 if overall else 1.1, label=f"{name} (n={curve['count']}, {curve['events']} events)")
+    ax.set_xlabel("follow-up time")
+    ax.set_ylabel("Kaplan–Meier survival")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=6.5, loc="lower left", frameon=False)
+    fig.tight_layout()
+    return fig

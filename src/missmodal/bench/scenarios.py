@@ -53,6 +53,11 @@ def _load_cached(entry_json: str) -> MultimodalData:
     return load_entry(json.loads(entry_json))
 
 
+def dataset_task(entry: Any) -> str | None:
+    """The task of a dataset entry's target (``"survival"``, ``"binary"``, ...)."""
+    return _load_cached(json.dumps(entry, sort_keys=True)).task
+
+
 def is_natural(entry: Any) -> bool:
     """True when the dataset already has missing modalities (then no scenario is simulated)."""
     return not _load_cached(json.dumps(entry, sort_keys=True)).observed.all()

@@ -10,9 +10,15 @@ def _value(metrics: dict | None, key: str) -> str:
     return fmt_number(None if metrics is None else metrics.get(key), 4)
 
 
-def metric_columns(task: str) -> list[str]:
+def metric_columns(task: str, horizons=()) -> list[str]:
     """The metrics shown in the table: MSE and R² (regression); accuracy, AUROC, Brier, ECE (binary);
-    accuracy, macro F1, AUROC, log loss (multi-class); accuracy and macro F1 (multi-label)."""
+    accuracy, macro F1, AUROC, log loss (multi-class); accuracy and macro F1 (multi-label); events, Harrell's
+    and Uno's C, AUROC and Brier score at each horizon, integrated Brier score (survival)."""
+    if task == "survival":
+        from ..evaluate.survival_report import metric_name
+
+        return ["events", "c_harrell", "c_uno", *(metric_name("auc", h) for h in horizons),
+                *(metric_name("brier", h) for h in horizons), "ibs"]
     if task == "regression":
         return ["mse", "r2"]
     if task == "binary":
@@ -34,8 +40,8 @@ def weak_group_warning(weak: list[str], min_group_size: int) -> str | None:
 def report_lines(report: dict) -> list[str]:
     """The evaluation as text tables aligned to their longest name: summary rows, then one row per group
     (long group names abbreviated by unique modality prefixes, with a legend)."""
-    keys = metric_columns(report["task"])
-    key = keys[0]
+    keys = metric_columns(report["task"], report.get("survival", {}).get("horizons", ()))
+    key = "c_harrell" if report["task"] == "survival" else keys[0]
     lines = text_table([[label, report[label].get("count", 0), *(_value(report[label], k) for k in keys)]
                         for label in ("overall", "head", "tail", "complete", "incomplete")], ["", "count", *keys])
     overall = report["overall"]
@@ -43,6 +49,8 @@ def report_lines(report: dict) -> list[str]:
         lines.append(f"accuracy at the validation threshold {overall['threshold']:.3f}: {overall['accuracy_at_threshold']:.4f}")
     if overall.get("reference_accuracy") is not None:
         lines.append(f"majority-class reference: accuracy {overall['reference_accuracy']:.4f}, Brier {overall['reference_brier']:.4f}")
+    if report["task"] == "survival":
+        lines += survival_lines(report)
     worst = report["worst_group"]
     if worst:
         lines.append(f"worst group: {worst['name']} ({worst['count']} samples, {key} {_value(worst, key)})")
@@ -61,6 +69,48 @@ def report_lines(report: dict) -> list[str]:
     return lines
 
 
+def survival_lines(report: dict) -> list[str]:
+    """Overall survival metrics with their bootstrap intervals, calibration at each horizon, the conventions."""
+    from ..evaluate.survival_report import metric_name
+
+    overall, info = report["overall"], report["survival"]
+    keys = ["c_harrell", "c_uno", *(metric_name(p, h) for h in info["horizons"] for p in ("auc", "brier")), "ibs"]
+
+    def interval(k: str) -> str:
+        ci = overall.get(f"{k}_ci")
+        return f"{_value(overall, k)} [{fmt_number(ci[0], 3)}, {fmt_number(ci[1], 3)}]" if ci else _value(overall, k)
+
+    lines = [f"overall (95% bootstrap intervals, {info['n_boot']} resamples): "
+             + ", ".join(f"{k} {interval(k)}" for k in keys)]
+    for row in report.get("calibration", []):
+        shown = "; ".join(f"{fmt_number(b['predicted'], 3)} vs {fmt_number(b['observed'], 3)}" for b in row["bins"])
+        lines.append(f"calibration at {row['horizon']:g}: predicted vs Kaplan-Meier risk by risk quintile: {shown} "
+                     f"(mean gap {fmt_number(row['error'], 3)})")
+    lines.append(f"censoring: {info['censoring']}; integrated Brier over [0, {info['ibs_interval'][1]:g}]")
+    if info["horizons_beyond_follow_up"]:
+        lines.append(f"warning: horizons {info['horizons_beyond_follow_up']} are at or after the last follow-up time of "
+                     "the data: no metrics there")
+    if info.get("baseline_hazard_beyond_follow_up"):
+        lines.append(f"warning: horizons {info['baseline_hazard_beyond_follow_up']} lie after the follow-up the baseline "
+                     "hazard was estimated on: their survival probabilities are extrapolated flat")
+    return lines
+
+
+def parse_horizons(text: str | None) -> list[float] | None:
+    """``"365,1825"`` -> ``[365.0, 1825.0]`` (the ``--horizons`` option); each must be a number > 0."""
+    if text is None:
+        return None
+    from ..errors import MissmodalError
+
+    try:
+        horizons = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise MissmodalError(f"--horizons {text!r}: expected comma-separated times, e.g. 365,1825") from None
+    if not horizons or min(horizons) <= 0:
+        raise MissmodalError(f"--horizons {text!r}: give one or more times > 0")
+    return horizons
+
+
 @click.command("evaluate")
 @click.argument("model_dir", type=click.Path(exists=True))
 @click.argument("data")
@@ -73,10 +123,14 @@ def report_lines(report: dict) -> list[str]:
               help="Smallest group eligible as worst group; groups with fewer training samples are flagged.")
 @click.option("--unseen-labels", type=click.Choice(["error", "wrong"]), default="error", show_default=True,
               help="A label the model never saw: an error, or scored as a wrong prediction and counted.")
+@click.option("--horizons", default=None, metavar="T1,T2",
+              help="Survival models: times of the AUROC, Brier score and calibration (default: quartiles of the event times).")
+@click.option("--bootstrap", "n_boot", type=int, default=200, show_default=True,
+              help="Survival models: bootstrap resamples of the intervals (0: none).")
 @trust_option
 @schema_options
 def command(model_dir, data, all_combinations, max_combinations, combination_seed, json_path, min_group_size,
-            unseen_labels, trust_unhashed, data_options) -> None:
+            unseen_labels, horizons, n_boot, trust_unhashed, data_options) -> None:
     """Print overall, head, tail, worst-group and per-group metrics of the model in MODEL_DIR on DATA."""
     from .._paths import guard_outputs
     from ..errors import MissmodalError
@@ -94,9 +148,14 @@ def command(model_dir, data, all_combinations, max_combinations, combination_see
     if dataset.target is None:
         raise MissmodalError(f"{data}: no target column to evaluate against (give --target, or use predict)")
     status(f"evaluating {model.name} on {data}" + (" under all combinations" if all_combinations else ""))
+    if n_boot < 0:
+        from ..errors import MissmodalError
+
+        raise MissmodalError(f"--bootstrap must be >= 0, got {n_boot}")
     report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size,
                             max_combinations=max_combinations, combination_seed=combination_seed,
-                            unseen_labels=unseen_labels, source=data)
+                            unseen_labels=unseen_labels, source=data, horizons=parse_horizons(horizons),
+                            n_boot=n_boot)
     unmatched = report["unseen_labels"]
     if unmatched["count"]:
         click.echo(f"warning: {unmatched['count']} sample(s) hold labels the model never saw "

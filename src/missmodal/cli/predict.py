@@ -3,7 +3,7 @@
 import click
 
 from ._common import load_data_argument, schema_options, status, trust_option
-from .evaluate import weak_group_warning
+from .evaluate import parse_horizons, weak_group_warning
 
 
 @click.command("predict")
@@ -12,10 +12,15 @@ from .evaluate import weak_group_warning
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Output .csv or .parquet.")
 @click.option("--min-group-size", type=int, default=10, show_default=True,
               help="Warn about groups with fewer training samples than this.")
+@click.option("--horizons", default=None, metavar="T1,T2",
+              help="Survival models: also write survival_<T> = P(event-free at T) for each time, e.g. 365,1825.")
 @trust_option
 @schema_options
-def command(model_dir, data, output, min_group_size, trust_unhashed, data_options) -> None:
+def command(model_dir, data, output, min_group_size, horizons, trust_unhashed, data_options) -> None:
     """Write id, group, seen_in_training, train_count, prediction and class probabilities for each sample of DATA.
+
+    Survival models write ``risk`` (the log-risk: higher means an earlier event expected) and, with
+    ``--horizons``, ``survival_<T>`` for each time.
 
     Samples whose combination group never occurred in training get the model's fallback prediction and
     ``seen_in_training = False``; ``train_count`` is the number of training samples of the sample's group.
@@ -42,7 +47,18 @@ def command(model_dir, data, output, min_group_size, trust_unhashed, data_option
                "output rows follow DATA's rows, so match them by position, not by id")
     columns = {"id": dataset.ids, "group": dataset.group_names(), "seen_in_training": model.seen_in_training(dataset),
                "train_count": model.train_counts_of(dataset)}
-    if model.task == "regression":
+    horizons = parse_horizons(horizons)
+    if horizons is not None and model.task != "survival":
+        raise MissmodalError(f"--horizons applies to survival models; this model's task is {model.task}")
+    if model.task == "survival":
+        columns["risk"] = scores
+        if horizons:
+            columns.update({f"survival_{h:g}": column for h, column in zip(horizons, model.survival_at(dataset, horizons).T)})
+            beyond = model.baseline_hazard.beyond_follow_up(horizons)
+            if beyond:
+                status(f"warning: horizons {beyond} lie after the follow-up the baseline hazard was estimated on "
+                       f"({model.baseline_hazard.last_follow_up:g}): survival there is extrapolated flat")
+    elif model.task == "regression":
         columns["prediction"] = scores
     elif model.task == "multilabel":
         labels = predicted_labels(scores, model.task)

@@ -14,7 +14,8 @@ def auto_lines(info: dict) -> list[str]:
     auto = info["auto"]
     lines = [f"auto: {auto['selection']}; ensemble validation loss {auto['ensemble_val_loss']:.4f}"]
     for row in auto["candidates"]:
-        extra = "".join(f"  val {k[4:]} {row[k]:.4f}" for k in ("val_auroc", "val_accuracy") if row.get(k) is not None)
+        extra = "".join(f"  val {k[4:]} {row[k]:.4f}" for k in ("val_auroc", "val_accuracy", "val_c_index")
+                        if row.get(k) is not None)
         lines.append(f"  {row['name']:<14} weight {row['weight']:.2f}  val loss {row['val_loss']:.4f}{extra}  ({row['seconds']:.1f} s)")
     if auto["skipped_by_time_budget"]:
         lines.append(f"  not fitted (time budget {auto['time_budget']} s spent): {', '.join(auto['skipped_by_time_budget'])}")
@@ -60,8 +61,9 @@ RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
 @click.option("--diagnostics-every", type=int, default=5, show_default=True, help="With --diagnostics: every this many epochs.")
 @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
               help="Fit the temperature and the binary decision threshold on the validation split.")
-@click.option("--candidates", default="logistic,gbdt,late,attention,concat,remind", show_default=True,
-              help="Comma-separated models that --model auto chooses among.")
+@click.option("--candidates", default=None,
+              help="Comma-separated models that --model auto chooses among (default logistic,gbdt,late,attention,"
+                   "concat,remind; for a survival target cox,late,attention,concat,remind).")
 @click.option("--time-budget", type=float, default=None, help="--model auto: seconds after which no further candidate starts.")
 @click.option("--resume", is_flag=True, help="Continue from OUTPUT/checkpoint.pt.")
 @schema_options
@@ -114,7 +116,8 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
                            model_params={"width": width, "hidden": hidden, "dropout": dropout,
                                          "modality_dropout": modality_dropout} if kind != "tabular" else None,
                            checkpoint_dir=output if network else None, resume=resume, callback=report,
-                           candidates=[c.strip() for c in candidates.split(",") if c.strip()], time_budget=time_budget,
+                           candidates=None if candidates is None else [c.strip() for c in candidates.split(",") if c.strip()],
+                           time_budget=time_budget,
                            epochs=epochs, seed=seed, selection=selection, patience=patience or None,
                            warmup_epochs=warmup_epochs, loss_params=loss_params, batch_size=batch_size, lr=lr,
                            weight_decay=weight_decay, diagnostics=diagnostics, diagnostics_every=diagnostics_every,

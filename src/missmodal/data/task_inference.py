@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .multimodal import MultimodalData
+from .survival import survival_summary
 
 # A regression target with at most this many distinct values, all integers, looks like class codes.
 CLASS_LIKE_MAX_VALUES = 20
@@ -21,6 +22,8 @@ def task_lines(data: MultimodalData) -> list[str]:
     target = data.target
     if target is None:
         return []
+    if data.task == "survival":
+        return [f"task: {survival_summary(target)}"]
     if data.task == "multilabel":
         return [f"task: multilabel ({target.shape[1]} labels, a 0/1 label matrix)"]
     values = np.unique(target)

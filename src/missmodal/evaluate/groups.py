@@ -2,8 +2,8 @@
 
 Head groups are the most frequent groups that cover ``head_coverage`` (80%) of the *training* samples
 (:func:`missmodal.data.head_groups`); every other group, including groups never seen in training, is tail.
-The worst group is the one with the lowest accuracy (highest MSE for regression) among groups with at
-least ``min_group_size`` evaluated samples.
+The worst group is the one with the lowest accuracy (highest MSE for regression, lowest Harrell's C for
+survival) among groups with at least ``min_group_size`` evaluated samples.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import numpy as np
 from ..data.groups import group_codes, group_modalities, group_name, head_groups
 from ..errors import MissmodalError
 from .metrics import subset_metrics
+from .survival_report import survival_metrics
 
 
 def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence[str], task: str,
                  classes=None, train_group_counts: dict[int, int] | None = None, min_group_size: int = 10,
-                 head_coverage: float = 0.8, threshold: float | None = None, prior=None) -> dict:
+                 head_coverage: float = 0.8, threshold: float | None = None, prior=None, survival=None) -> dict:
     """Metrics overall and per group.
 
     Parameters
@@ -34,6 +35,9 @@ def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence
     min_group_size : groups smaller than this are reported but not eligible as worst group.
     threshold : binary decision threshold chosen on validation (adds ``accuracy_at_threshold``).
     prior : training class shares (adds the majority-class ``reference_accuracy`` and ``reference_brier``).
+    survival : for task ``"survival"``, the :class:`~missmodal.evaluate.survival_report.SurvivalSpec`; then
+        ``y_true`` is (time, event) ``(n, 2)``, ``y_score`` the packed risk and survival probabilities, and the
+        worst group is the one with the lowest Harrell's C.
 
     Returns
     -------
@@ -55,6 +59,8 @@ def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence
     head = head_groups(reference, head_coverage)
 
     def metrics_of(selection: np.ndarray) -> dict:
+        if task == "survival":
+            return survival_metrics(y_true[selection], y_score[selection], survival)
         return subset_metrics(y_true[selection], y_score[selection], task, classes, threshold, prior)
 
     groups = []
@@ -69,8 +75,8 @@ def group_report(y_true, y_score, observed: np.ndarray, modality_names: Sequence
     in_head = np.isin(codes, list(head))
     complete = observed.all(axis=1)
     lower_is_worse = task != "regression"
-    key = "accuracy" if lower_is_worse else "mse"
-    eligible = [g for g in groups if g["count"] >= min_group_size]
+    key = {"regression": "mse", "survival": "c_harrell"}.get(task, "accuracy")
+    eligible = [g for g in groups if g["count"] >= min_group_size and g.get(key) is not None]
     worst = None
     if eligible:
         worst_row = min(eligible, key=lambda g: g[key]) if lower_is_worse else max(eligible, key=lambda g: g[key])

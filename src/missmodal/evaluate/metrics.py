@@ -122,7 +122,7 @@ def predicted_labels(y_score: np.ndarray, task: str, classes: np.ndarray | None 
     y_score = np.asarray(y_score)
     if task == "multilabel":
         return (y_score >= 0.5).astype(np.int64)
-    if task == "regression":
+    if task in ("regression", "survival"):  # values, or log-risk scores
         return y_score
     if y_score.ndim == 1:
         if task == "binary" and y_score.dtype.kind == "f":

@@ -32,6 +32,7 @@ import numpy as np
 from ..errors import MissmodalError
 
 TIED_TOL = 1e-8
+CHUNK = 256  # anchor events per block of the pairwise comparisons
 
 
 def kaplan_meier(time: np.ndarray, event: np.ndarray, reverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -78,14 +79,15 @@ def concordance(time: np.ndarray, event: np.ndarray, risk: np.ndarray, weights: 
     event = np.asarray(event, dtype=bool)
     weights = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=np.float64)
     numerator = denominator = 0.0
-    for i in np.flatnonzero(event & (weights > 0)):
-        comparable = (time > time[i]) | ((time == time[i]) & ~event)
-        if not comparable.any():
-            continue
-        difference = risk[i] - risk[comparable]
+    anchors = np.flatnonzero(event & (weights > 0))
+    for start in range(0, len(anchors), CHUNK):  # (chunk, n) pair blocks: memory bounded, few Python steps
+        i = anchors[start:start + CHUNK]
+        comparable = (time[None, :] > time[i, None]) | ((time[None, :] == time[i, None]) & ~event[None, :])
+        difference = risk[i, None] - risk[None, :]
         ties = np.abs(difference) <= TIED_TOL
-        numerator += weights[i] * (np.sum((difference > 0) & ~ties) + 0.5 * np.sum(ties))
-        denominator += weights[i] * comparable.sum()
+        wins = (comparable & (difference > 0) & ~ties).sum(axis=1) + 0.5 * (comparable & ties).sum(axis=1)
+        numerator += float(weights[i] @ wins)
+        denominator += float(weights[i] @ comparable.sum(axis=1))
     return float(numerator / denominator) if denominator > 0 else None
 
 

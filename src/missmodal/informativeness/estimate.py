@@ -194,6 +194,10 @@ class Informativeness:
             self.progress(message)
 
     def _check(self, data: MultimodalData) -> None:
+        if data.task == "survival":
+            raise MissmodalError("informativeness does not support survival (time-to-event) targets yet: it estimates "
+                                 "I(Y; X) for class labels; use a binary outcome at a fixed horizon, or evaluate models "
+                                 "per combination group with missmodal evaluate")
         if data.target is None or data.task not in ("binary", "multiclass"):
             raise MissmodalError(f"informativeness needs a binary or multi-class target, got task {data.task!r}")
         PREDICTORS.get(self.predictor)

@@ -3,7 +3,8 @@
 ``concat``, ``missing-token``, ``attention``, ``late``, ``flexmoe``, ``remind`` and ``film`` all take per-modality
 tensors plus the observed mask and the covariates (see :mod:`missmodal.models.base`), encode each modality
 with its own MLP to a common width, support modality dropout, and never need imputed input. The tabular
-baselines ``logistic`` and ``gbdt`` (:mod:`missmodal.models.tabular`) and the validation ensemble ``auto``
+baselines ``logistic`` and ``gbdt`` (:mod:`missmodal.models.tabular`), the survival baseline ``cox``
+(:mod:`missmodal.models.cox`) and the validation ensemble ``auto``
 (:mod:`missmodal.models.ensemble`) share the :class:`Predictor` interface and the safe model file format.
 All of them are entries of one registry, :data:`MODELS`, each with its kind (:mod:`missmodal.models.registry`
 says how to add one).
@@ -27,6 +28,7 @@ from .predictor import Predictor
 from .preprocess import Preprocessing
 from .registry import ENSEMBLE, MODELS, NETWORKS, TABULAR
 from .tabular import TabularModel, fit_tabular
+from . import cox  # noqa: F401,E402  (registers the survival baseline)
 
 __all__ = [
     "ENSEMBLE", "EnsembleModel", "MODELS", "FittedModel", "FusionModel", "FusionOutput", "GroupIndex", "Predictor",

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from ..errors import MissmodalError
 from .layers import CovariateEncoder, ModalityEncoders
 from .registry import MODELS  # noqa: F401  (re-exported: the registry used to live here)
-TASKS = ("binary", "multiclass", "multilabel", "regression")
+TASKS = ("binary", "multiclass", "multilabel", "regression", "survival")
 
 
 class FusionOutput(NamedTuple):
@@ -142,8 +142,9 @@ class FusionModel(nn.Module, metaclass=ABCMeta):
     Parameters
     ----------
     dims : feature width ``d_m`` of each modality.
-    out_dim : number of outputs (1 for binary and regression, C for multi-class and multi-label).
-    task : "binary", "multiclass", "multilabel" or "regression".
+    out_dim : number of outputs (1 for binary, regression and survival, C for multi-class and multi-label).
+    task : "binary", "multiclass", "multilabel", "regression" or "survival" (the output is a log-risk trained
+        with the Cox partial likelihood, :mod:`missmodal.train.cox`).
     groups : group codes seen in training (used by group-specialised models; the others ignore them).
     width : common token width ``w`` of the modality encoders.
     hidden : hidden width of the encoder and head MLPs.

@@ -5,7 +5,8 @@ predictions: start from the empty ensemble and, ``rounds`` times, add (with repl
 addition gives the lowest validation loss of the averaged scores; keep the prefix with the lowest loss. The
 weight of a member is the share of the kept rounds that chose it, so a single member can win outright:
 ``scores = sum_i w_i scores_i`` with ``w_i >= 0``, ``sum_i w_i = 1``. The loss is the log loss for
-classification and the mean squared error for regression.
+classification, the mean squared error for regression and ``1 - C`` (Harrell's C of the averaged log-risks)
+for survival, whose ensemble then gets its own Breslow baseline hazard on validation.
 """
 
 from __future__ import annotations
@@ -29,7 +30,13 @@ from .validation import weights_digest
 
 
 def validation_loss(scores: np.ndarray, target: np.ndarray, task: str, classes) -> float:
-    """Log loss (classification; multi-label: mean binary log loss) or mean squared error (regression)."""
+    """Log loss (classification; multi-label: mean binary log loss), mean squared error (regression) or
+    ``1 - Harrell's C`` of the log-risks (survival; 0.5 without a comparable pair)."""
+    if task == "survival":
+        from ..evaluate.survival import harrell_c
+
+        c_index = harrell_c(target[:, 0], target[:, 1] > 0, scores)
+        return 1.0 - (0.5 if c_index is None else c_index)
     if task == "regression":
         return float(np.mean((np.asarray(scores, dtype=float) - np.asarray(target, dtype=float)) ** 2))
     return negative_log_likelihood(scores, indicators_of(target, task, classes), task)

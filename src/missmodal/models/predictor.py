@@ -16,7 +16,11 @@ import numpy as np
 from ..data import MultimodalData
 from ..errors import MissmodalError
 from .calibration import apply_temperature, best_threshold, fit_temperature, indicators_of
+from .hazard import BaselineHazard
 from .preprocess import Preprocessing
+
+#: A validation split with fewer events than this leaves the baseline hazard estimated on the training data.
+MIN_HAZARD_EVENTS = 10
 
 
 class Predictor(ABC):
@@ -75,9 +79,30 @@ class Predictor(ABC):
 
     def predict_proba(self, data: MultimodalData) -> np.ndarray:
         """Class probabilities; see :meth:`scores`."""
-        if self.task == "regression":
-            raise MissmodalError("predict_proba is for classification; use predict for a regression model")
+        if self.task in ("regression", "survival"):
+            raise MissmodalError(f"predict_proba is for classification; use predict for a {self.task} model"
+                                 + (" (and survival_at for probabilities)" if self.task == "survival" else ""))
         return self.scores(data)
+
+    # --- survival -------------------------------------------------------------------------------------
+    @property
+    def baseline_hazard(self) -> BaselineHazard | None:
+        """The Breslow baseline hazard of a survival model (None for other tasks)."""
+        payload = self.info.get("survival", {}).get("baseline_hazard")
+        return BaselineHazard.from_dict(payload) if payload else None
+
+    def fit_baseline_hazard(self, data: MultimodalData, fitted_on: str) -> "Predictor":
+        """Estimate the Breslow baseline hazard from ``data``'s (time, event) and this model's log-risks."""
+        hazard = BaselineHazard.fit(data.time, data.event, self.scores(data), fitted_on)
+        self.info["survival"] = {"baseline_hazard": hazard.to_dict()}
+        return self
+
+    def survival_at(self, data: MultimodalData, horizons) -> np.ndarray:
+        """``(n, H)`` survival probabilities ``S(h | x)`` at each horizon (survival models only)."""
+        hazard = self.baseline_hazard
+        if self.task != "survival" or hazard is None:
+            raise MissmodalError(f"survival probabilities need a survival model; this {self.name} model's task is {self.task}")
+        return hazard.survival(self.scores(data), horizons)
 
     def predict(self, data: MultimodalData) -> np.ndarray:
         """Class labels (binary, multi-class), 0/1 label matrix (multi-label) or values (regression)."""
@@ -97,8 +122,14 @@ class Predictor(ABC):
         """Fit the temperature (and, for binary tasks, the accuracy-maximising threshold) on ``val_data``.
 
         Uses validation data only; records ``info["calibration"] = {"temperature", "threshold",
-        "validation_samples"}``. Regression models are left unchanged.
+        "validation_samples"}``. Regression models are left unchanged. Survival models re-estimate their
+        baseline hazard on ``val_data`` when it holds at least :data:`MIN_HAZARD_EVENTS` events (the risk
+        scores of the training rows are optimistic), else keep the training estimate.
         """
+        if self.task == "survival" and val_data.target is not None:
+            if int(val_data.event.sum()) >= MIN_HAZARD_EVENTS or self.baseline_hazard is None:
+                self.fit_baseline_hazard(val_data, "validation")
+            return self
         if self.task == "regression" or val_data.target is None or val_data.n_samples == 0:
             return self
         target = self.preprocessing.align_target(val_data, "validation target")

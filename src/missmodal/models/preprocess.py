@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from ..data import MultimodalData
+from ..data.survival import check_survival_target
 from ..errors import MissmodalError
 from .labels import match_labels
 
@@ -25,7 +26,7 @@ class Preprocessing:
     ----------
     modality_names, dims : the modalities the model was trained on, in order.
     means, scales : per-modality feature means and standard deviations over observed training rows.
-    task : "binary", "multiclass", "multilabel" or "regression".
+    task : "binary", "multiclass", "multilabel", "regression" or "survival".
     classes : class labels (binary, multi-class) in output order; None otherwise.
     n_labels : number of labels (multi-label); None otherwise.
     target_mean, target_scale : standardisation of a regression target.
@@ -79,6 +80,9 @@ class Preprocessing:
                 kwargs["class_names"] = [names[int(c)] for c in kwargs["classes"]]
         elif data.task == "multilabel":
             kwargs["n_labels"] = int(data.target.shape[1])
+        elif data.task == "survival":
+            if not data.event.any():
+                raise MissmodalError("the training data hold no event (every sample censored); a survival model needs events")
         else:
             target = data.target.astype(np.float64)
             kwargs.update(target_mean=float(target.mean()), target_scale=float(target.std() or 1.0))
@@ -133,7 +137,7 @@ class Preprocessing:
 
     def encode_target(self, target: np.ndarray, what: str = "target") -> Tensor:
         """Training target: class index (multi-class, int64), 0/1 float (binary ``(n, 1)``, multi-label
-        ``(n, C)``) or standardised value (regression ``(n, 1)``)."""
+        ``(n, C)``), standardised value (regression ``(n, 1)``) or (time, event) (survival ``(n, 2)``)."""
         target = np.asarray(target)
         if self.task in ("binary", "multiclass"):
             classes = np.asarray(self.classes)
@@ -149,10 +153,13 @@ class Preprocessing:
             if target.ndim != 2 or target.shape[1] != self.n_labels:
                 raise MissmodalError(f"{what} must be an (n, {self.n_labels}) 0/1 label matrix, got shape {target.shape}")
             return torch.from_numpy(target.astype(np.float32))
+        if self.task == "survival":
+            return torch.from_numpy(check_survival_target(target, what).astype(np.float32))
         return torch.from_numpy(((target.astype(np.float64) - self.target_mean) / self.target_scale).astype(np.float32))[:, None]
 
     def scores(self, logits: Tensor) -> np.ndarray:
-        """Logits -> probabilities ``(n, 2)`` (binary), ``(n, C)`` (multi-class, multi-label) or values ``(n,)``."""
+        """Logits -> probabilities ``(n, 2)`` (binary), ``(n, C)`` (multi-class, multi-label), values ``(n,)``
+        (regression) or log-risks ``(n,)`` (survival)."""
         if self.task == "multiclass":
             return torch.softmax(logits, dim=1).numpy()
         if self.task == "multilabel":
@@ -160,6 +167,8 @@ class Preprocessing:
         if self.task == "binary":
             positive = torch.sigmoid(logits[:, 0]).numpy()
             return np.column_stack([1.0 - positive, positive])
+        if self.task == "survival":
+            return logits[:, 0].double().numpy()
         return logits[:, 0].double().numpy() * self.target_scale + self.target_mean
 
     def to_dict(self) -> dict:

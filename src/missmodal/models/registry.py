@@ -22,8 +22,8 @@ Adding a model
    name up from the registry.
 
 Layering (no import circle): this module and :mod:`~missmodal.models.files` (the model-file format) sit
-at the bottom; ``predictor``, ``base`` and the network modules, ``fitted``, then ``tabular`` and
-``ensemble`` build on them, and nothing below imports anything above it.
+at the bottom; ``hazard`` (the survival baseline hazard), ``predictor``, ``base`` and the network modules,
+``fitted``, then ``tabular``, ``cox`` and ``ensemble`` build on them, and nothing below imports anything above it.
 
 Examples
 --------

@@ -69,6 +69,8 @@ class TabularModel(Predictor):
     """
 
     absent = "indicator"
+    #: The tasks a baseline fits (survival baselines: ``("survival",)``, their ``y`` the ``(n, 2)`` (time, event)).
+    tasks = TABULAR_TASKS
 
     def __init__(self, name: str, preprocessing: Preprocessing, train_group_counts: dict[int, int],
                  arrays: dict[str, np.ndarray], info: dict[str, Any] | None = None):
@@ -82,27 +84,31 @@ class TabularModel(Predictor):
     def fit(cls, name: str, train_data: MultimodalData, seed: int = 0, **params: Any) -> "TabularModel":
         """Fit on ``train_data`` (classification with a target); ``params`` go to :meth:`fit_arrays`."""
         preprocessing = Preprocessing.fit(train_data)
-        if preprocessing.task not in TABULAR_TASKS:
-            raise MissmodalError(f"model {name!r} supports {' and '.join(TABULAR_TASKS)} targets, not {preprocessing.task}")
-        labels = preprocessing.align_target(train_data, "training target")
-        y = np.searchsorted(np.asarray(preprocessing.classes), labels)
+        if preprocessing.task not in cls.tasks:
+            raise MissmodalError(f"model {name!r} supports {' and '.join(cls.tasks)} targets, not {preprocessing.task}")
+        if preprocessing.task == "survival":
+            y, n_classes = train_data.target, 0
+        else:
+            labels = preprocessing.align_target(train_data, "training target")
+            y, n_classes = np.searchsorted(np.asarray(preprocessing.classes), labels), len(preprocessing.classes)
         started = time.perf_counter()
         try:
-            arrays, details = cls.fit_arrays(design_matrix(preprocessing, train_data, cls.absent), y,
-                                             len(preprocessing.classes), seed, **params)
+            arrays, details = cls.fit_arrays(design_matrix(preprocessing, train_data, cls.absent), y, n_classes, seed, **params)
         except TypeError as error:
             raise MissmodalError(f"model {name!r}: bad parameters {params} ({error})") from None
         info = {"model": name, "model_params": params, "seed": seed, "seconds": time.perf_counter() - started, **details}
-        return cls(name, preprocessing, train_data.group_counts(), arrays, info)
+        model = cls(name, preprocessing, train_data.group_counts(), arrays, info)
+        return model.fit_baseline_hazard(train_data, "training") if preprocessing.task == "survival" else model
 
     @staticmethod
     @abstractmethod
     def fit_arrays(X: np.ndarray, y: np.ndarray, n_classes: int, seed: int, **params: Any) -> tuple[dict[str, np.ndarray], dict]:
-        """Fit on ``X`` (n, F) and class indices ``y`` (n,); return the parameter arrays and JSON-able details."""
+        """Fit on ``X`` (n, F) and class indices ``y`` (n,) (survival: (time, event) ``(n, 2)``, ``n_classes = 0``);
+        return the parameter arrays and JSON-able details."""
 
     @abstractmethod
     def decision(self, X: np.ndarray) -> np.ndarray:
-        """``(n, out_dim)`` logits: log-odds (binary, ``out_dim = 1``) or class scores (multi-class)."""
+        """``(n, out_dim)`` logits: log-odds (binary, ``out_dim = 1``), class scores (multi-class) or log-risks (survival)."""
 
     def raw_scores(self, data: MultimodalData) -> np.ndarray:
         X = design_matrix(self.preprocessing, data, self.absent)
@@ -118,11 +124,11 @@ class TabularModel(Predictor):
         """Rebuild a saved baseline from its arrays (the inverse of :meth:`save`; called by ``load_model``;
         ``trust_unhashed`` concerns member folders of ensembles only)."""
         name = architecture["name"]
-        if preprocessing.task not in TABULAR_TASKS:
-            raise MissmodalError(f"{folder / 'model.json'}: model {name!r} is a classifier "
-                                 f"({' or '.join(TABULAR_TASKS)}), but preprocessing.task is {preprocessing.task!r}")
+        if preprocessing.task not in cls.tasks:
+            raise MissmodalError(f"{folder / 'model.json'}: model {name!r} fits {' or '.join(cls.tasks)} targets, "
+                                 f"but preprocessing.task is {preprocessing.task!r}")
         arrays = {k: v.numpy() for k, v in tensors.items()}
-        n_outputs = 1 if preprocessing.task == "binary" else len(preprocessing.classes)
+        n_outputs = 1 if preprocessing.task in ("binary", "survival") else len(preprocessing.classes)
         problem = next((f"array {k!r} holds NaN or infinite values" for k, v in arrays.items()
                         if v.dtype.kind == "f" and not np.isfinite(v).all()), None)
         problem = problem or cls.array_problem(arrays, n_features(preprocessing, cls.absent), n_outputs)

@@ -32,6 +32,8 @@ LABELS = {
     "head_accuracy": "head accuracy", "tail_accuracy": "tail accuracy", "worst_group_accuracy": "worst-group accuracy",
     "all_combinations": "all combinations", "test": "test split", "reconstruction_error": "reconstruction error (σ units)",
     "cumulative_share": "cumulative share", "share": "share", "count": "count", "tail": "tail",
+    "c_harrell": "C-index (Harrell)", "c_uno": "C-index (Uno)", "ibs": "integrated Brier", "events": "events",
+    "head_c_harrell": "head C-index", "tail_c_harrell": "tail C-index", "worst_group_c_harrell": "worst-group C-index",
     "effective_sample_size": "effective sample size", "propensity_auroc": "propensity AUROC", "share_clipped": "share clipped",
 }
 

@@ -12,9 +12,10 @@ from ..data import MultimodalData
 from ..errors import MissmodalError
 from ..evaluate.combinations import MAX_COMBINATIONS, combination_codes, score_combinations
 from ..evaluate.groups import group_report
+from ..evaluate.survival_report import SurvivalSpec, survival_sections
 from ..models import MODELS, Predictor, fit_tabular
 from ..models.labels import match_labels
-from .auto import DEFAULT_CANDIDATES, fit_auto
+from .auto import fit_auto
 from .trainer import TrainConfig, Trainer
 
 SETTINGS = tuple(f.name for f in fields(TrainConfig))
@@ -23,7 +24,7 @@ SETTINGS = tuple(f.name for f in fields(TrainConfig))
 def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None, model: str = "attention",
               loss: str = "erm", *, model_params: dict[str, Any] | None = None, val_fraction: float = 0.15,
               checkpoint_dir: str | Path | None = None, resume: bool = False,
-              callback: Callable[[dict], None] | None = None, candidates: Sequence[str] = DEFAULT_CANDIDATES,
+              callback: Callable[[dict], None] | None = None, candidates: Sequence[str] | None = None,
               time_budget: float | None = None, jobs: int | None = None, **settings: Any) -> Predictor:
     """Train a registered model with a registered loss and return the model selected on validation.
 
@@ -39,7 +40,8 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
     model_params : model keywords (``width``, ``hidden``, ``dropout``, ``modality_dropout``, ...).
     checkpoint_dir, resume, callback : see :class:`~missmodal.train.Trainer` (fusion networks only; ``auto``
         passes ``callback`` to its fusion candidates).
-    candidates, time_budget : the models ``auto`` chooses among and its time budget in seconds.
+    candidates, time_budget : the models ``auto`` chooses among (default: by task,
+        :func:`missmodal.train.auto.candidates_for`) and its time budget in seconds.
     jobs : ``auto`` candidates fitted at a time in single-threaded processes (None: the available cores).
     **settings : any :class:`~missmodal.train.TrainConfig` field (``epochs``, ``seed``, ``selection``, ...).
 
@@ -83,7 +85,8 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
 def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: bool = False, *,
                    train_group_counts: dict[int, int] | None = None, min_group_size: int = 10,
                    head_coverage: float = 0.8, max_combinations: int | None = MAX_COMBINATIONS,
-                   combination_seed: int = 0, unseen_labels: str = "error", source: str | None = None) -> dict:
+                   combination_seed: int = 0, unseen_labels: str = "error", source: str | None = None,
+                   horizons: Sequence[float] | None = None, n_boot: int = 200, bootstrap_seed: int = 0) -> dict:
     """Group-stratified evaluation of a fitted model (:func:`missmodal.evaluate.group_report`).
 
     Parameters
@@ -102,6 +105,10 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
         and ``source`` (``"error"``), or scored as a wrong prediction and counted (``"wrong"``: accuracy and
         F1 count it wrong; the probability metrics, which have no column for it, use the other samples).
     source : the data file's name, for messages.
+    horizons, n_boot, bootstrap_seed : survival models: the times of the time-dependent AUROC, Brier score and
+        calibration (default: quartiles of the event times), and the bootstrap of the intervals
+        (:mod:`missmodal.evaluate.survival_report`). The report adds ``survival`` (the horizons and
+        conventions), ``calibration`` (at each horizon, overall) and ``kaplan_meier`` (overall and per group).
 
     Returns
     -------
@@ -118,21 +125,28 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
     target, unmatched = match_labels(model.preprocessing, data, what, unseen_labels,
                                      hint="; --unseen-labels wrong (unseen_labels='wrong') scores them as wrong")
     data = data.replace(target=target)
-    combinations = None
+    combinations = spec = None
+    score = model.scores
+    if model.task == "survival":
+        spec = SurvivalSpec.build(data.time, data.event, horizons, n_boot, bootstrap_seed)
+        score = lambda d: np.column_stack([model.scores(d), model.survival_at(d, spec.times)])  # noqa: E731
     if all_combinations:
         codes, combinations = combination_codes(data.n_modalities, max_combinations, combination_seed)
-        target, scores, observed = score_combinations(model.scores, data, codes)
+        target, scores, observed = score_combinations(score, data, codes)
     else:
-        target, scores, observed = data.target, model.scores(data), data.observed
+        target, scores, observed = data.target, score(data), data.observed
     counts = model.train_group_counts if train_group_counts is None else train_group_counts
     class_counts = model.preprocessing.class_counts
     prior = None if class_counts is None else np.asarray(class_counts, dtype=float) / sum(class_counts)
     report = group_report(target, scores, observed, data.modality_names, model.task,
                           classes=model.classes, train_group_counts=counts, min_group_size=min_group_size,
-                          head_coverage=head_coverage, threshold=model.threshold, prior=prior)
+                          head_coverage=head_coverage, threshold=model.threshold, prior=prior, survival=spec)
     report.update(model=model.name, all_combinations=all_combinations, n_samples=len(target),
                   unseen_groups=[g["name"] for g in report["groups"] if not g["seen_in_training"]],
                   unseen_labels=unmatched)
     if combinations is not None:
         report["combinations"] = combinations
+    if spec is not None:
+        report.update(survival_sections(target, scores, observed, data.modality_names, spec))
+        report["survival"]["baseline_hazard_beyond_follow_up"] = model.baseline_hazard.beyond_follow_up(spec.horizons)
     return report

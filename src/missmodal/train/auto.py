@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from dataclasses import replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -24,7 +25,20 @@ from ..models import NETWORKS, TABULAR, EnsembleModel, Preprocessing, Predictor,
 from ..models.ensemble import validation_loss
 from .trainer import TrainConfig, Trainer
 
+#: Share of the training data a survival network selects its epoch on inside ``auto``.
+INNER_FRACTION = 0.15
 DEFAULT_CANDIDATES = ("logistic", "gbdt", "late", "attention", "concat", "remind")
+#: The default candidates of a survival target (the classification baselines fit no time-to-event target).
+SURVIVAL_CANDIDATES = ("cox", "late", "attention", "concat", "remind")
+
+
+def candidates_for(task: str, candidates: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """The candidates that can fit ``task`` (default: :data:`DEFAULT_CANDIDATES`, or :data:`SURVIVAL_CANDIDATES`
+    for survival) and the tabular ones left out because they cannot."""
+    if candidates is None:
+        candidates = SURVIVAL_CANDIDATES if task == "survival" else DEFAULT_CANDIDATES
+    usable = [c for c in candidates if c not in TABULAR or task in TABULAR.get(c).tasks]
+    return usable, [c for c in candidates if c not in usable]
 
 
 def validation_summary(model: Predictor, val_data: MultimodalData) -> dict[str, float | None]:
@@ -32,6 +46,8 @@ def validation_summary(model: Predictor, val_data: MultimodalData) -> dict[str, 
     target = model.preprocessing.align_target(val_data, "validation target")
     scores = model.scores(val_data)
     summary: dict[str, float | None] = {"loss": validation_loss(scores, target, model.task, model.classes)}
+    if model.task == "survival":
+        summary["c_index"] = 1.0 - summary["loss"]
     if model.task in ("binary", "multiclass"):
         summary["auroc"] = auroc(target, scores, model.task, np.asarray(model.classes))
         summary["accuracy"] = float(np.mean(np.asarray(model.classes)[scores.argmax(axis=1)] == target))
@@ -40,9 +56,17 @@ def validation_summary(model: Predictor, val_data: MultimodalData) -> dict[str, 
 
 def fit_candidate(name: str, train_data: MultimodalData, val_data: MultimodalData, config: TrainConfig,
                   model_params: dict[str, Any], callback: Callable[[dict], None] | None) -> Predictor:
-    """One candidate: a tabular baseline (seeded by ``config.seed``) or a fusion network trained with ``config``."""
+    """One candidate: a tabular baseline (seeded by ``config.seed``) or a fusion network trained with ``config``.
+
+    For a survival target a network selects its epoch on an inner split of the training data (15%, seeded), not
+    on ``val_data``, so that its validation C-index, which the ensemble and :func:`baseline_guard` compare with
+    the baseline's, is not optimistic by the epoch selection; ``val_data`` then only calibrates it."""
     if name in TABULAR:
         return fit_tabular(name, train_data, val_data, seed=config.seed)
+    if train_data.task == "survival":
+        inner_train, inner_val = train_data.split((1 - INNER_FRACTION, INNER_FRACTION), seed=config.seed)
+        model = Trainer(name, replace(config, calibrate=False), model_params, callback=callback).fit(inner_train, inner_val)
+        return model.calibrate(val_data) if config.calibrate else model
     return Trainer(name, config, model_params, callback=callback).fit(train_data, val_data)
 
 
@@ -54,7 +78,7 @@ def timed_candidate(name: str, train_data: MultimodalData, val_data: MultimodalD
     return member, candidate_row(name, member, val_data, time.perf_counter() - begun)
 
 
-def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: Sequence[str] = DEFAULT_CANDIDATES,
+def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: Sequence[str] | None = None,
              time_budget: float | None = None, config: TrainConfig | None = None,
              model_params: dict[str, Any] | None = None, rounds: int = 25,
              callback: Callable[[dict], None] | None = None, jobs: int | None = None) -> EnsembleModel:
@@ -63,7 +87,8 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
     Parameters
     ----------
     train_data, val_data : training and validation data (the test data are not an argument).
-    candidates : names of tabular baselines or fusion networks in :data:`missmodal.models.MODELS`.
+    candidates : names of tabular baselines or fusion networks in :data:`missmodal.models.MODELS` (default: by
+        task, see :func:`candidates_for`; baselines that cannot fit the task are left out and recorded).
     time_budget : seconds after which no further candidate starts (None: fit them all).
     config : training settings of the fusion candidates (their seed also seeds the baselines).
     model_params : keyword arguments of the fusion candidates.
@@ -75,9 +100,12 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
         called from other processes.
     """
     config = config or TrainConfig()
-    unknown = [c for c in candidates if c not in TABULAR and c not in NETWORKS]
-    if unknown or not candidates:
+    unknown = [c for c in candidates or () if c not in TABULAR and c not in NETWORKS]
+    if unknown or (candidates is not None and not candidates):
         raise MissmodalError(f"auto candidates must be among {[*TABULAR.names(), *NETWORKS.names()]}, got {list(candidates)}")
+    candidates, not_applicable = candidates_for(train_data.task, candidates)
+    if not candidates:
+        raise MissmodalError(f"none of the auto candidates {not_applicable} fits a {train_data.task} target")
     if time_budget is not None and time_budget <= 0:
         raise MissmodalError(f"time budget must be > 0 seconds, got {time_budget}")
     started = time.perf_counter()
@@ -95,9 +123,47 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
                 member, row = timed_candidate(name, train_data, val_data, config, dict(model_params or {}), callback)
                 members.append(member)
                 rows.append(row)
-    extra = {"skipped_by_time_budget": skipped, "time_budget": time_budget, "seconds": time.perf_counter() - started,
+    extra = {"skipped_by_time_budget": skipped, "not_applicable_to_task": not_applicable, "time_budget": time_budget,
+             "seconds": time.perf_counter() - started,
              "train_settings": dict(vars(config)), "model_params": dict(model_params or {})}
     return ensemble_from(members, rows, train_data, val_data, rounds, extra)
+
+
+#: The survival baseline that ``auto`` keeps unless the validation data show the ensemble better.
+SURVIVAL_BASELINE = "cox"
+GUARD_RESAMPLES = 200
+
+
+def baseline_guard(member_scores: Sequence[np.ndarray], weights: np.ndarray, baseline: int, target: np.ndarray,
+                   seed: int = 0) -> tuple[np.ndarray, dict]:
+    """Keep the greedy ensemble only when its validation C-index beats the baseline's by more than one bootstrap
+    standard error of the paired difference; otherwise the baseline alone (weights one-hot on ``baseline``).
+
+    Why: a survival validation split holds few events (tens), so the C-index of each candidate is noisy
+    (standard error about 0.03-0.05) and the greedy ensemble's validation C is optimistic; the baseline is the
+    model that needs no evidence. The paired difference ``C(ensemble) - C(baseline)`` is resampled
+    ``GUARD_RESAMPLES`` times over validation samples (seeded)."""
+    from ..evaluate.survival import harrell_c
+
+    time, event = target[:, 0], target[:, 1] > 0
+    ensemble = sum(w * s for w, s in zip(weights, member_scores))
+    rng = np.random.default_rng(seed)
+    differences = []
+    for _ in range(GUARD_RESAMPLES):
+        rows = rng.integers(0, len(time), len(time))
+        pair = [harrell_c(time[rows], event[rows], scores[rows]) for scores in (ensemble, member_scores[baseline])]
+        if None not in pair:
+            differences.append(pair[0] - pair[1])
+    point = [harrell_c(time, event, scores) for scores in (ensemble, member_scores[baseline])]
+    gain = None if None in point else point[0] - point[1]
+    spread = float(np.std(differences, ddof=1)) if len(differences) > 1 else None
+    kept = gain is not None and spread is not None and gain > spread
+    record = {"rule": "keep the ensemble if its validation C-index exceeds the baseline's by more than one bootstrap "
+                      "standard error of the paired difference", "baseline": SURVIVAL_BASELINE,
+              "validation_gain": gain, "standard_error": spread, "ensemble_kept": bool(kept)}
+    if kept or weights[baseline] == 1.0:
+        return weights, record
+    return np.eye(len(weights))[baseline], record
 
 
 def candidate_row(name: str, member: Predictor, val_data: MultimodalData, seconds: float) -> dict:
@@ -110,14 +176,17 @@ def ensemble_from(members: Sequence[Predictor], rows: list[dict], train_data: Mu
     """Greedy validation ensemble of fitted ``members`` (with their :func:`candidate_row` records), calibrated on
     ``val_data``; members that get no weight are dropped, their rows kept with weight 0."""
     target = members[0].preprocessing.align_target(val_data, "validation target")
-    weights, losses = greedy_selection([m.scores(val_data) for m in members], target, members[0].task,
-                                       members[0].classes, rounds)
+    member_scores = [m.scores(val_data) for m in members]
+    weights, losses = greedy_selection(member_scores, target, members[0].task, members[0].classes, rounds)
+    guard = None
+    if members[0].task == "survival" and SURVIVAL_BASELINE in [m.name for m in members]:
+        weights, guard = baseline_guard(member_scores, weights, [m.name for m in members].index(SURVIVAL_BASELINE), target)
     rows = [{**row, "weight": float(weight)} for row, weight in zip(rows, weights)]
     keep = np.flatnonzero(weights > 0)
     info = {"model": "auto", "auto": {
         "selection": f"greedy ensemble selection with replacement ({rounds} rounds, best prefix) on the validation loss",
         "candidates": rows, "ensemble_val_loss": float(min(losses)), "skipped_by_time_budget": [], "time_budget": None,
-        **(extra or {})}}
+        **({"baseline_guard": guard} if guard else {}), **(extra or {})}}
     ensemble = EnsembleModel([members[i] for i in keep], weights[keep], Preprocessing.fit(train_data),
                              train_data.group_counts(), info)
     return ensemble.calibrate(val_data)

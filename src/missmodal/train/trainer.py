@@ -34,6 +34,7 @@ from ..evaluate.gradients import gradient_alignment, shared_parameters
 from ..models import NETWORKS, FittedModel, FusionModel, Preprocessing
 from ..models.base import batched_logits
 from .._distributed import DistributedContext, barrier, broadcast_flag, setup_distributed
+from .cox import cox_losses
 from .losses import LOSSES, ERM, GroupObjective, build_loss
 from .rare import pool_rare_groups, pooled_names, superset_augmented
 from .reference import reference_losses
@@ -57,7 +58,7 @@ class TrainConfig:
     warmup_epochs : epochs of ERM before ``loss`` takes over (REMIND's schedule). None: a quarter of the
         epochs for ``group-dro`` and ``group-dro-excess``, 0 otherwise.
     selection : keep the epoch with the best validation ``"mean"`` metric or ``"worst"``-group metric
-        (accuracy; negative MSE for regression). Only epochs after the warm-up compete (the warm-up
+        (accuracy; negative MSE for regression; Harrell's C-index for survival). Only epochs after the warm-up compete (the warm-up
         prepares the model that ``loss`` then trains), unless the warm-up is the whole run.
     patience : stop after this many post-warm-up epochs without an improvement of the selection metric by
         more than ``min_delta`` (None: never).
@@ -131,7 +132,10 @@ class TrainConfig:
 
 def per_sample_loss(task: str) -> Callable[[Tensor, Tensor], Tensor]:
     """``(logits, encoded target) -> (n,)`` losses: cross-entropy, binary cross-entropy (mean over labels
-    for multi-label) or squared error."""
+    for multi-label), squared error, or the Cox partial likelihood with Breslow ties (survival,
+    :func:`missmodal.train.cox.cox_losses`)."""
+    if task == "survival":
+        return cox_losses
     if task == "multiclass":
         return lambda logits, y: F.cross_entropy(logits, y, reduction="none")
     if task in ("binary", "multilabel"):
@@ -189,8 +193,10 @@ class TrainingData:
 def selection_metrics(scores: np.ndarray, target: np.ndarray, codes: np.ndarray, task: str,
                       classes: list | None, min_group_size: int) -> dict[str, float]:
     """Validation metric overall (``mean``) and in the worst group of at least ``min_group_size`` samples
-    (``worst``; the overall value when no group is that large). Accuracy (exact match for multi-label), or
-    negative MSE for regression, so that higher is always better."""
+    (``worst``; the overall value when no group is that large). Accuracy (exact match for multi-label),
+    negative MSE for regression, or Harrell's C-index for survival, so that higher is always better."""
+    if task == "survival":
+        return survival_selection(scores, target, codes, min_group_size)
     if task == "regression":
         per_sample = -((scores - target) ** 2)
     elif task == "multilabel":
@@ -200,6 +206,21 @@ def selection_metrics(scores: np.ndarray, target: np.ndarray, codes: np.ndarray,
     mean = float(per_sample.mean())
     group_values = [per_sample[codes == c].mean() for c, k in zip(*np.unique(codes, return_counts=True)) if k >= min_group_size]
     return {"mean": mean, "worst": float(min(group_values)) if group_values else mean}
+
+
+def survival_selection(risk: np.ndarray, target: np.ndarray, codes: np.ndarray, min_group_size: int) -> dict[str, float]:
+    """Harrell's C overall (``mean``) and in the worst group of at least ``min_group_size`` samples with a
+    comparable pair (``worst``); 0.5 (chance) where no pair is comparable."""
+    from ..evaluate.survival import harrell_c
+
+    def c_index(rows: np.ndarray) -> float | None:
+        return harrell_c(target[rows, 0], target[rows, 1] > 0, risk[rows])
+
+    mean = c_index(np.ones(len(risk), bool))
+    mean = 0.5 if mean is None else mean
+    values = [c_index(codes == c) for c, k in zip(*np.unique(codes, return_counts=True)) if k >= min_group_size]
+    values = [v for v in values if v is not None]
+    return {"mean": mean, "worst": float(min(values)) if values else mean}
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -375,6 +396,8 @@ class Trainer:
             info["reference_losses"] = dict(zip(pooled_names(representatives, preprocessing.modality_names), reference.tolist()))
         fitted = FittedModel(self.model, module.cpu(), preprocessing, counts, info)
         fitted.history = list(self.history_)
+        if preprocessing.task == "survival":
+            fitted.fit_baseline_hazard(train_data, "training")
         return fitted.calibrate(val_data) if config.calibrate else fitted
 
     @torch.no_grad()

@@ -1,11 +1,12 @@
-"""Audit section: the group structure and mechanism evidence of each (dataset, scenario)."""
+"""Audit section: the group structure and mechanism evidence of each (dataset, scenario); for a survival
+target also the Kaplan–Meier curves overall and per combination group."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ...audit import audit as run_audit
-from ...audit.plots import mechanism_figure, upset_figure
+from ...audit.plots import kaplan_meier_figure, kaplan_meier_groups, mechanism_figure, upset_figure
 from ..scenarios import Prepared, prepare
 from ...report.text import fmt_interval, fmt_number, fmt_percent, markdown_table
 from .common import by_setting, cell_spec
@@ -21,6 +22,8 @@ def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
 def run(spec: dict, prepared: Prepared) -> dict:
     result = run_audit(prepared.data, head_coverage=spec["head_coverage"], seed=spec["seed"]).to_dict()
     result["groups"] = result["groups"][:64]  # the full list can be 2^M - 1 long; the top 64 are reported
+    if prepared.data.task == "survival":
+        result["kaplan_meier"] = kaplan_meier_groups(prepared.data)
     return result
 
 
@@ -63,6 +66,9 @@ def report(page, summary: dict, cells: list[dict]) -> None:
         prepared = prepare(spec["dataset"], spec["scenario"], spec["seed"])
         page.figure(upset_figure(prepared.data, max_groups=30, head_coverage=row["head_coverage"]),
                     f"Combination groups of {dataset} under {scenario}")
+        if row.get("kaplan_meier"):
+            page.figure(kaplan_meier_figure(row["kaplan_meier"], f"{dataset} under {scenario}: survival by combination group"),
+                        f"Kaplan–Meier curves overall and in the largest combination groups, {dataset} under {scenario}")
         if row.get("mechanism"):
             if any(r["auroc"] is not None for r in row["mechanism"]):
                 page.figure(mechanism_figure(row["mechanism"]), f"Mechanism evidence, {dataset} under {scenario}")

@@ -51,10 +51,18 @@ def over_seeds(n: int) -> str:
 
 def headline_metrics(task: str | None) -> list[str]:
     """The metrics a table leads with: AUROC first for a binary task (then accuracy, balanced accuracy,
-    Brier score), accuracy first otherwise (for one label per sample it equals F1-micro)."""
+    Brier score), Harrell's C first for survival (then Uno's C, integrated Brier score), accuracy first
+    otherwise (for one label per sample it equals F1-micro)."""
+    if task == "survival":
+        return ["c_harrell", "c_uno", "ibs"]
     if task == "binary":
         return ["auroc", "accuracy", "balanced_accuracy", "brier"]
     return ["accuracy", "balanced_accuracy", "f1_macro"]
+
+
+def part_metric(task: str | None) -> str:
+    """The per-group metric of a task's head/tail/worst-group columns: Harrell's C for survival, accuracy otherwise."""
+    return "c_harrell" if task == "survival" else "accuracy"
 
 
 def rows_by_setting(rows: Iterable[dict]) -> dict[tuple[str, str], list[dict]]:

@@ -15,6 +15,7 @@ from ...report.text import fmt_number, human_label, markdown_table
 from .common import by_setting, cell_spec, fmt, mean_std, over_seeds
 
 QUANTITIES = ("information_bits", "gain_bits")
+SURVIVAL_SKIP = "survival (time-to-event) targets are not supported by informativeness yet"
 
 
 def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
@@ -24,6 +25,8 @@ def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
 def run(spec: dict, prepared: Prepared) -> dict:
     """Naive and corrected estimates (and the full-data oracle); ``{"skipped": reason}`` when the scenario leaves
     too few complete cases to estimate anything (e.g. 6 modalities each missing at 50%: ~1.6% complete)."""
+    if prepared.data.task == "survival":
+        return {"skipped": SURVIVAL_SKIP}
     options = {"interval": "fixed", **spec["options"]}  # the bench is an overview: refitted intervals cost one fit per resample
     try:
         estimate = informativeness_report(prepared.data, seed=spec["seed"], **options)
@@ -108,8 +111,9 @@ def findings(summary: dict) -> list[str]:
         if not applied:
             text += f" (correction {(row.get('correction') or {}).get('status', 'not applied')})"
         lines.append(text + ".")
-    lines += [f"{setting}: informativeness not estimated, too few complete cases (seeds {', '.join(map(str, seeds))})."
-              for setting, (seeds, _) in _not_estimated(summary).items()]
+    lines += [f"{setting}: informativeness not estimated, "
+              f"{reason if reason.startswith(SURVIVAL_SKIP) else 'too few complete cases'} (seeds {', '.join(map(str, seeds))})."
+              for setting, (seeds, reason) in _not_estimated(summary).items()]
     return lines
 
 

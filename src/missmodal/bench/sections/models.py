@@ -1,8 +1,10 @@
 """Models section: every (model, loss) trained on the training split (selected on validation) and evaluated
 per combination group on the test split, and, where the complete data is known, on the complete test
 samples under every non-empty combination of modalities (the fair measure of tail groups). The tabular
-baselines ``logistic`` and ``gbdt`` always run beside the configured models, so that every table shows the
-bar a fusion model has to clear."""
+baselines ``logistic`` and ``gbdt`` (``cox`` for a survival target) always run beside the configured models,
+so that every table shows the bar a fusion model has to clear. Survival targets are compared by Harrell's C
+(overall, head, tail, worst group), Uno's C and the integrated Brier score, at horizons fixed per dataset
+(the quartiles of its event times), without bootstrap intervals (the spread over seeds is reported)."""
 
 from __future__ import annotations
 
@@ -14,16 +16,19 @@ import numpy as np
 from ...data.groups import head_groups
 from ...evaluate.metrics import calibration_view, reliability_bins
 from ...train import evaluate_model, fit_model
-from ..scenarios import Prepared
+from ..scenarios import Prepared, dataset_task
 from ...report.palette import PART_COLOURS, REFERENCE_COLOUR
 from ...report.text import drop_empty_columns, group_labels, human_label, markdown_table
-from .common import aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, over_seeds, rows_by_setting, setting_label, zoom_to_data
+from .common import (aggregate, by_setting, cell_spec, fmt, headline_metrics, mean_std, over_seeds, part_metric, rows_by_setting,
+                     setting_label, zoom_to_data)
 
 
 #: Rows of the model x group heatmap (2^M - 1 groups can occur; the first ones, in evaluation order, are shown).
 MAX_HEATMAP_GROUPS = 80
 #: Tabular baselines run in every benchmark beside the configured models.
 BASELINES = ("logistic", "gbdt")
+#: The baseline of a survival target.
+SURVIVAL_BASELINES = ("cox",)
 
 
 #: How far (in accuracy) below the lowest bar the majority-class line may sit and still be drawn on the axis.
@@ -31,23 +36,29 @@ MAX_REFERENCE_GAP = 0.3
 
 
 def method_name(entry: dict) -> str:
-    return entry["model"] if entry["model"] in BASELINES else f"{entry['model']}+{entry['loss']}"
+    return entry["model"] if entry["model"] in BASELINES + SURVIVAL_BASELINES else f"{entry['model']}+{entry['loss']}"
 
 
-def model_entries(config) -> list[dict]:
-    """The configured (model, loss) entries plus each baseline the configuration does not already hold."""
+def model_entries(config, task: str | None = None) -> list[dict]:
+    """The configured (model, loss) entries plus each baseline of the task the configuration does not already
+    hold; baselines that cannot fit the task (``logistic`` on survival, ``cox`` on classes) are left out."""
+    from ...models import TABULAR
+
+    baselines = SURVIVAL_BASELINES if task == "survival" else BASELINES
     named = {entry["model"] for entry in config.models}
-    return list(config.models) + [{"model": b, "loss": "erm"} for b in BASELINES if b not in named]
+    usable = [e for e in config.models if e["model"] not in TABULAR or task is None or task in TABULAR.get(e["model"]).tasks]
+    return usable + [{"model": b, "loss": "erm"} for b in baselines if b not in named]
 
 
 def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
     return [cell_spec("models", dataset, scenario, seed, method=method_name(entry), model=entry["model"],
                       loss=entry["loss"], training=dict(config.training), min_group_size=config.min_group_size,
-                      head_coverage=config.head_coverage) for entry in model_entries(config)]
+                      head_coverage=config.head_coverage) for entry in model_entries(config, dataset_task(dataset))]
 
 
 def _brief(report: dict) -> dict:
-    keep = ("accuracy", "balanced_accuracy", "f1_micro", "f1_macro", "auroc", "auprc", "brier", "ece", "log_loss", "mse", "count")
+    keep = ("accuracy", "balanced_accuracy", "f1_micro", "f1_macro", "auroc", "auprc", "brier", "ece", "log_loss", "mse", "count",
+            "events", "c_harrell", "c_uno", "ibs")
     return {
         "overall": report["overall"], "head": report["head"], "tail": report["tail"],
         "worst_group": report["worst_group"], "complete": report["complete"], "incomplete": report["incomplete"],
@@ -80,6 +91,9 @@ def run(spec: dict, prepared: Prepared) -> dict:
     fitted = fit_model(prepared.train, prepared.val, model=spec["model"], loss=spec["loss"], seed=spec["seed"],
                        **spec["training"])
     options = dict(train_group_counts=train_counts, min_group_size=spec["min_group_size"], head_coverage=spec["head_coverage"])
+    if fitted.task == "survival":  # horizons fixed per dataset, so that seeds agree; the spread over seeds replaces intervals
+        data = prepared.data
+        options.update(horizons=np.unique(np.quantile(data.time[data.event], [0.25, 0.5, 0.75]).round()), n_boot=0)
     result = {"test": _brief(evaluate_model(fitted, prepared.test, **options)), "all_combinations": None,
               "train_seconds": time.perf_counter() - start, "task": prepared.test.task,
               "reliability": reliability(fitted, prepared.test, train_counts, spec["head_coverage"]),
@@ -100,6 +114,7 @@ def _get(report: dict | None, part: str, metric: str = "accuracy"):
 
 #: The overall metrics summarised per (setting, method) besides the accuracy of each part.
 OVERALL_METRICS = ("auroc", "balanced_accuracy", "brier", "f1_micro", "f1_macro")
+SURVIVAL_METRICS = ("c_uno", "ibs")
 PARTS = (("accuracy", "overall"), ("head_accuracy", "head"), ("tail_accuracy", "tail"), ("worst_group_accuracy", "worst group"))
 
 
@@ -108,11 +123,12 @@ def summarise(cells: list[dict]) -> dict:
     for (dataset, scenario, method), group in by_setting(cells, "method").items():
         row = {"dataset": dataset, "scenario": scenario, "method": method, "seeds": len(group),
                "task": group[0]["result"].get("task")}
+        key = part_metric(row["task"])
         for prefix, source in (("", "test"), ("allcomb_", "all_combinations")):
             for part in ("overall", "head", "tail", "worst_group"):
-                name = f"{prefix}{'accuracy' if part == 'overall' else part + '_accuracy'}"
-                row[name] = aggregate(group, lambda r, s=source, p=part: _get(r[s], p))
-            for metric in OVERALL_METRICS:
+                name = f"{prefix}{key if part == 'overall' else part + '_' + key}"
+                row[name] = aggregate(group, lambda r, s=source, p=part: _get(r[s], p, key))
+            for metric in SURVIVAL_METRICS if row["task"] == "survival" else OVERALL_METRICS:
                 row[prefix + metric] = aggregate(group, lambda r, s=source, m=metric: _get(r[s], "overall", m))
             row[prefix + "majority_accuracy"] = aggregate(group, lambda r, s=source: (r.get("majority_accuracy") or {}).get(s))
         row["allcomb_samples"] = aggregate(group, lambda r: (r["all_combinations"] or {}).get("n_samples"))
@@ -123,9 +139,9 @@ def summarise(cells: list[dict]) -> dict:
         names = [g["name"] for g in group[0]["result"][source]["groups"]]
         modalities = list(dict.fromkeys(m for g in group[0]["result"][source]["groups"] for m in g["modalities"]))
         heatmap.setdefault(setting_label(dataset, scenario), {"evaluation": source, "groups": names, "modalities": modalities,
-                                                              "methods": {}})
+                                                              "metric": key, "methods": {}})
         heatmap[setting_label(dataset, scenario)]["methods"][method] = {
-            name: mean_std(next((g["accuracy"] for g in c["result"][source]["groups"] if g["name"] == name), None) for c in group)["mean"]
+            name: mean_std(next((g.get(key) for g in c["result"][source]["groups"] if g["name"] == name), None) for c in group)["mean"]
             for name in names
         }
     return {"rows": rows, "group_accuracy": heatmap, "reliability": pooled_reliability(cells)}
@@ -163,8 +179,10 @@ def findings(summary: dict) -> list[str]:
         reference = best["majority_accuracy"]
         if lead == "accuracy" and reference["mean"] is not None:
             text += f", majority class {fmt(reference)}"
-        for key, label in (("allcomb_worst_group_accuracy", "all-combinations worst-group accuracy"),
-                           ("worst_group_accuracy", "worst-group accuracy")):
+        metric = part_metric(rows[0].get("task"))
+        label = human_label(metric)
+        for key, label in ((f"allcomb_worst_group_{metric}", f"all-combinations worst-group {label}"),
+                           (f"worst_group_{metric}", f"worst-group {label}")):
             ranked = [r for r in rows if r[key]["mean"] is not None]
             if ranked:
                 top = max(ranked, key=lambda r: r[key]["mean"])
@@ -177,6 +195,10 @@ def findings(summary: dict) -> list[str]:
 def _columns(rows: list[dict]) -> list[tuple[str, str]]:
     """(key, header) of a setting's table: the headline metrics of its task, then the group parts."""
     lead = [(m, human_label(m)) for m in headline_metrics(rows[0].get("task"))]
+    if rows[0].get("task") == "survival":
+        return lead + [(f"{p}c_harrell", f"{w} C") for p, w in (("head_", "head"), ("tail_", "tail"), ("worst_group_", "worst-group"),
+                                                               ("allcomb_", "all-comb."), ("allcomb_tail_", "all-comb. tail"),
+                                                               ("allcomb_worst_group_", "all-comb. worst"))]
     return lead + [("head_accuracy", "head acc."), ("tail_accuracy", "tail acc."), ("worst_group_accuracy", "worst-group acc."),
                    ("allcomb_accuracy", "all-comb. acc."), ("allcomb_tail_accuracy", "all-comb. tail"),
                    ("allcomb_worst_group_accuracy", "all-comb. worst"), ("majority_accuracy", "majority class")]
@@ -229,8 +251,9 @@ def heatmap_figure(setting: str, table: dict):
     ax.set_ylabel("combination group")
     where = "complete test samples under every combination" if table["evaluation"] == "all_combinations" else "test split"
     more = f"; the first {len(shown)} of {len(table['groups'])} groups shown" if len(shown) < len(table["groups"]) else ""
-    ax.set_title(f"{setting}\naccuracy per combination group ({where}{more})", fontsize=9)
-    fig.colorbar(image, ax=ax, fraction=0.04, label="accuracy")
+    metric = human_label(table.get("metric", "accuracy"))
+    ax.set_title(f"{setting}\n{metric} per combination group ({where}{more})", fontsize=9)
+    fig.colorbar(image, ax=ax, fraction=0.04, label=metric)
     fig.tight_layout()
     return fig, legend
 
@@ -269,6 +292,8 @@ def bars_figure(rows: list[dict], prefix: str = ""):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if rows[0].get("task") == "survival":  # survival rows hold C-indices, shown in the table and the heatmap
+        return None
     stats = [r[prefix + key] for r in rows for key, _ in PARTS]
     if all(s["mean"] is None for s in stats):
         return None
@@ -335,7 +360,7 @@ def report(page, summary: dict, cells: list[dict]) -> None:
                 page.paragraph(f"{setting}: no all-combinations evaluation, the test split has no complete sample.", note=True)
         if setting in summary["group_accuracy"]:
             fig, legend = heatmap_figure(setting, summary["group_accuracy"][setting])
-            page.figure(fig, f"Model x group accuracy, {setting}" + (f" (modalities: {legend})" if legend else ""))
+            page.figure(fig, f"Model x group {human_label(summary['group_accuracy'][setting].get('metric', 'accuracy'))}, {setting}" + (f" (modalities: {legend})" if legend else ""))
         if setting in summary.get("reliability", {}):
             page.figure(reliability_figure(setting, summary["reliability"][setting]),
                         f"Reliability of the calibrated test predictions, head and tail groups, {setting}")
