@@ -33,6 +33,7 @@ from ..errors import MissmodalError
 from ..evaluate.gradients import gradient_alignment, shared_parameters
 from ..models import NETWORKS, FittedModel, FusionModel, Preprocessing
 from ..models.base import batched_logits
+from ..models.ensemble import per_sample_score
 from .distributed import DistributedContext, barrier, broadcast_flag, setup_distributed
 from .losses import LOSSES, ERM, GroupObjective, build_loss
 from .rare import pool_rare_groups, pooled_names, superset_augmented
@@ -185,12 +186,7 @@ def selection_metrics(scores: np.ndarray, target: np.ndarray, codes: np.ndarray,
     """Validation metric overall (``mean``) and in the worst group of at least ``min_group_size`` samples
     (``worst``; the overall value when no group is that large). Accuracy (exact match for multi-label), or
     negative MSE for regression, so that higher is always better."""
-    if task == "regression":
-        per_sample = -((scores - target) ** 2)
-    elif task == "multilabel":
-        per_sample = ((scores >= 0.5) == target.astype(bool)).all(axis=1).astype(float)
-    else:
-        per_sample = (np.asarray(classes)[scores.argmax(axis=1)] == target).astype(float)
+    per_sample = per_sample_score(scores, target, task, classes)
     mean = float(per_sample.mean())
     group_values = [per_sample[codes == c].mean() for c, k in zip(*np.unique(codes, return_counts=True)) if k >= min_group_size]
     return {"mean": mean, "worst": float(min(group_values)) if group_values else mean}
