@@ -21,9 +21,10 @@ from .runner import GridRun, plan, run_cell, run_grid
 DEFAULT_OUT = "missmodal-bench"
 
 
-def run_bench(config: BenchConfig, out: str | Path = DEFAULT_OUT, jobs: int = 1, command: str = "",
+def run_bench(config: BenchConfig, out: str | Path = DEFAULT_OUT, jobs: int | None = 1, command: str = "",
               on_cell: Callable[[dict, bool], None] | None = None) -> dict[str, Any]:
-    """Run (or resume) the grid of ``config`` under ``out`` and write results.json, results.md, report.html."""
+    """Run (or resume) the grid of ``config`` under ``out`` and write results.json, results.md, report.html;
+    ``jobs`` cells at a time in single-threaded processes (None: one per available core), see :func:`run_grid`."""
     start = time.perf_counter()
     with folder_lock(out, "bench run"):
         run = run_grid(config, out, jobs=jobs, on_cell=on_cell)

@@ -1,20 +1,21 @@
-"""Run a benchmark grid: plan the cells, reuse cached ones, run the rest (optionally in parallel).
+"""Run a benchmark grid: plan the cells, reuse cached ones, run the rest in ``jobs`` processes.
 
-A failing cell is recorded with its error and the others go on. Only one run may write into an output
-folder at a time (:func:`missmodal._atomic.folder_lock`).
+Every cell runs on one thread, in a spawned worker process or (``jobs=1``) in this one
+(:mod:`missmodal._parallel`), and seeds the global generators from its own spec, so a cell's result does
+not depend on ``jobs`` nor on which cells ran before it. A failing cell is recorded with its error and the
+others go on. Only one run may write into an output folder at a time (:func:`missmodal._atomic.folder_lock`).
 """
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from .._atomic import folder_lock
+from .._parallel import process_map
 from .cache import CellCache
 from .config import NATURAL, BenchConfig
 from .scenarios import is_natural, prepare
@@ -45,22 +46,16 @@ def _seed_globals(spec: dict[str, Any]) -> None:
 
 
 def run_cell(spec: dict[str, Any]) -> dict[str, Any]:
-    """Compute one cell: ``{"result": ...}`` or ``{"error": ...}``, with the seconds it took."""
-    start = time.perf_counter()
+    """Compute one cell: ``{"result": ...}`` or ``{"error": ...}``, with the wall-clock ``seconds`` it took
+    and the CPU time of this process meanwhile (``cpu_seconds``, not inflated by a busy machine)."""
+    start, cpu = time.perf_counter(), time.process_time()
     _seed_globals(spec)
     try:
         prepared = prepare(spec["dataset"], spec["scenario"], spec["seed"])
-        result = section_module(spec["kind"]).run(spec, prepared)
-        return {"result": result, "seconds": time.perf_counter() - start}
+        outcome = {"result": section_module(spec["kind"]).run(spec, prepared)}
     except Exception as error:  # a failing cell is reported, the grid goes on
-        return {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc(limit=8),
-                "seconds": time.perf_counter() - start}
-
-
-def _init_worker(threads: int) -> None:
-    import torch
-
-    torch.set_num_threads(threads)
+        outcome = {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc(limit=8)}
+    return {**outcome, "seconds": time.perf_counter() - start, "cpu_seconds": time.process_time() - cpu}
 
 
 @dataclass
@@ -79,10 +74,14 @@ class GridRun:
         return [c for c in self.cells if "error" in c]
 
 
-def run_grid(config: BenchConfig, out: str | Path, jobs: int = 1,
+def run_grid(config: BenchConfig, out: str | Path, jobs: int | None = 1,
              on_cell: Callable[[dict[str, Any], bool], None] | None = None,
              compute: Callable[[dict[str, Any]], dict[str, Any]] = run_cell) -> GridRun:
-    """Run every cell of ``config`` not yet cached under ``out``; ``on_cell(cell, from_cache)`` reports progress."""
+    """Run every cell of ``config`` not yet cached under ``out``; ``on_cell(cell, from_cache)`` reports progress.
+
+    ``jobs`` cells run at a time in spawned single-threaded processes (None or -1: one per available core;
+    ``compute`` must then pickle); with ``jobs=1`` they run here, one thread, one after another. The
+    results are the same either way."""
     with folder_lock(out, "bench run"):
         return _run_grid(config, CellCache(out), jobs, on_cell, compute)
 
@@ -108,15 +107,8 @@ def _run_grid(config: BenchConfig, cache: CellCache, jobs: int, on_cell, compute
         if on_cell:
             on_cell(cell, False)
 
-    if jobs <= 1 or len(pending) <= 1:
-        for spec in pending:
-            record(spec, compute(spec))
-    else:
-        threads = max(1, (os.cpu_count() or 1) // jobs)
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(threads,)) as pool:
-            futures = {pool.submit(compute, spec): spec for spec in pending}
-            for future in as_completed(futures):
-                record(futures[future], future.result())
+    for index, outcome in process_map(compute, pending, jobs):
+        record(pending[index], outcome)
     position = {cache.path(s).name: i for i, s in enumerate(specs)}
     run.cells.sort(key=lambda c: position[cache.path(c["spec"]).name])
     return run
@@ -124,7 +116,7 @@ def _run_grid(config: BenchConfig, cache: CellCache, jobs: int, on_cell, compute
 
 # Fields that measure time or record how a run went rather than what it found: the only ones in which a
 # resumed run's results.json may differ from an uninterrupted run's (see docs/guarantees.md).
-TIMING_FIELDS = ("seconds", "train_seconds", "fit_transform_seconds", "timings_s")
+TIMING_FIELDS = ("seconds", "cpu_seconds", "train_seconds", "fit_transform_seconds", "timings_s")
 BOOKKEEPING_FIELDS = (("command",), ("cells", "computed"), ("cells", "cached"))
 
 

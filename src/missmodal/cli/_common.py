@@ -45,6 +45,8 @@ class DataOptions:
     schema_path: str | None = None
     partial: str | None = None
     task: str | None = None
+    time: str | None = None
+    event: str | None = None
 
     def table_schema(self):
         """The :class:`TableSchema` these options give (None when DATA needs no schema)."""
@@ -56,13 +58,17 @@ class DataOptions:
         if self.modality_specs:
             base["modalities"] = dict(parse_modality_option(spec) for spec in self.modality_specs)
         for key, value in (("target", self.target), ("id", self.id_column), ("covariates", self.covariates),
-                           ("ignore", self.ignore), ("partial", self.partial), ("task", self.task)):
+                           ("ignore", self.ignore), ("partial", self.partial), ("task", self.task),
+                           ("time", self.time), ("event", self.event)):
             if value is not None:
                 base[key] = value
         return TableSchema(**base)
 
     def read_options(self) -> dict[str, Any]:
         """Keyword arguments of :func:`missmodal.data.read_data` for a missmodal Parquet/NPZ file."""
+        if self.time is not None or self.event is not None:
+            raise MissmodalError("--time/--event name the columns of a flat table (with --modality or --schema); a "
+                                 "missmodal Parquet/NPZ file records its survival target itself")
         options: dict[str, Any] = {"target": self.target}
         if self.id_column:
             options["id_column"] = self.id_column
@@ -75,7 +81,8 @@ class DataOptions:
         return options
 
 
-_SCHEMA_OPTION_NAMES = ("target", "id_column", "modality_specs", "covariates", "ignore", "schema_path", "partial", "task")
+_SCHEMA_OPTION_NAMES = ("target", "id_column", "modality_specs", "covariates", "ignore", "schema_path", "partial", "task",
+                        "time", "event")
 
 
 def schema_options(command: Callable) -> Callable:
@@ -92,6 +99,10 @@ def schema_options(command: Callable) -> Callable:
         click.option("--modality", "modality_specs", multiple=True, metavar="NAME=COLS",
                      help="A modality of a flat table and its columns (globs allowed), e.g. labs=bili,alb,lab_*; repeatable."),
         click.option("--target", default=None, help="Target column."),
+        click.option("--time", default=None, metavar="COL",
+                     help="Survival target: the follow-up time column (with --event, instead of --target)."),
+        click.option("--event", default=None, metavar="COL[=VALUE]",
+                     help="Survival target: the event column, 0/1 or True/False, or COL=VALUE naming the event value."),
         click.option("--id", "id_column", default=None, help="Id column (missmodal files: 'id' when present)."),
         click.option("--covariates", default=None, metavar="COLS",
                      help="Always-observed columns, comma-separated; string columns are one-hot coded."),

@@ -45,16 +45,18 @@ def _user_dataset(data: str, data_options, out: str) -> dict:
 @click.argument("data", required=False)
 @schema_options
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Grid config (YAML or TOML).")
-@click.option("--out", default="missmodal-bench", show_default=True, type=click.Path(file_okay=False),
-              help="Output folder: results.json, results.md, report.html and the cell cache.")
-@click.option("--jobs", type=int, default=1, show_default=True, help="Cells run in parallel processes.")
+@click.option("--output", "-o", "--out", "out", default="missmodal-bench", show_default=True, type=click.Path(file_okay=False),
+              help="Output folder: results.json, results.md, report.html and the cell cache (--out: the same).")
+@click.option("--jobs", type=int, default=None,
+              help="Cells run at a time, each in its own single-threaded process (default: the available cores; "
+                   "1: one after another in this process). The results do not depend on it.")
 @click.option("--seeds", default=None, help="Comma-separated seeds (overrides the config).")
 def command(data, data_options, config_path, out, jobs, seeds) -> None:
     """Run the whole pipeline (audit, informativeness, imputation, models) and write a report.
 
     With no DATA and no --config: the bundled default dataset (mfeat) under MCAR 50%, MAR and Zipf
     long-tailed missingness. With DATA: that dataset (a user's file keeps its natural missingness).
-    Finished cells are cached under --out, so an interrupted or extended run resumes.
+    Finished cells are cached under --output, so an interrupted or extended run resumes.
     """
     from .._paths import guard_outputs
     from ..bench import BenchConfig, load_config, run_bench
@@ -68,10 +70,10 @@ def command(data, data_options, config_path, out, jobs, seeds) -> None:
             config.seeds = [int(s) for s in seeds.split(",")]
         except ValueError:
             raise MissmodalError(f"--seeds must be comma-separated integers, got {seeds!r}") from None
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise MissmodalError(f"--jobs must be >= 1, got {jobs}")
     dataset_files = [d["path"] for d in config.datasets if isinstance(d, dict) and "path" in d]
-    guard_outputs(folders={"--out": (out, ["results.json", "results.md", "report.html", "cells/"])},
+    guard_outputs(folders={"--output": (out, ["results.json", "results.md", "report.html", "cells/"])},
                   inputs=[config_path, *dataset_files])
     from ..bench import plan
 

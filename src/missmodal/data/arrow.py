@@ -3,7 +3,8 @@
 Layout, one row per sample:
 
 - ``id``: sample identifier (optional);
-- the target column (``target`` by default): int classes, float values, or a list of 0/1 for multi-label;
+- the target column (``target`` by default): int classes, float values, or a list of 0/1 for multi-label,
+  or for ``task = "survival"`` a list of two float64, (time, event);
 - one column per modality named after it, a (fixed-size) list of float32, null when the modality is absent;
   or the *column-block* layout: columns ``<modality>__<j>``, j = 0..d-1, all null/NaN when absent;
 - numeric covariate columns (always observed), named by the reader's ``covariates`` or recorded by missmodal;
@@ -26,6 +27,7 @@ import pyarrow.compute as pc
 from ..errors import DataFormatError
 from .limits import check_magnitude
 from .multimodal import TASKS, MultimodalData
+from .survival import SURVIVAL, check_survival_target
 
 METADATA_KEY = b"missmodal"
 FIELD_MASK_SUFFIX = "__fields"  # fixed-size list<bool> column of a partly observable modality
@@ -225,6 +227,8 @@ def _block_to_array(table: pa.Table, columns: list[str], modality: str, source: 
 
 def _target_from_column(column: pa.ChunkedArray, name: str, source: str, row_offset: int, task: str | None,
                         classes: list | None):
+    if task == SURVIVAL:
+        return _survival_from_column(column, name, source, row_offset), task, None
     if column.null_count:
         row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
         raise DataFormatError(f"{source}, column {name!r}, row {row_offset + row}: target is missing")
@@ -262,6 +266,19 @@ def _target_from_column(column: pa.ChunkedArray, name: str, source: str, row_off
         return values, task or "regression", None
     raise DataFormatError(f"{source}, column {name!r}: target of unsupported type {type_} "
                           "(expected int/bool/string classes, float values or a list of 0/1)")
+
+
+def _survival_from_column(column: pa.ChunkedArray, name: str, source: str, row_offset: int) -> np.ndarray:
+    """``(n, 2)`` float64 (time, event) of a survival target column (a fixed-size list of two float64)."""
+    if not pa.types.is_fixed_size_list(column.type) or column.type.list_size != 2:
+        raise DataFormatError(f"{source}, column {name!r}: a survival target must be a list of two numbers "
+                              f"(time, event), got {column.type}")
+    if column.null_count:
+        row = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+        raise DataFormatError(f"{source}, column {name!r}, row {row_offset + row}: target is missing")
+    flat = pc.list_flatten(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    values = flat.to_numpy(zero_copy_only=False).astype(np.float64).reshape(-1, 2)
+    return check_survival_target(values, f"{source}, column {name!r}", row_offset)
 
 
 def table_to_data(table: pa.Table, roles: dict[str, Any], source: str, row_offset: int = 0,
@@ -320,7 +337,9 @@ def data_to_table(data: MultimodalData, layout: str = "list", target_name: str =
         raise DataFormatError(f"layout must be 'list' or 'blocks', got {layout!r}")
     columns: dict[str, pa.Array] = {"id": pa.array(data.ids)}
     if data.target is not None:
-        if data.target.ndim == 2:
+        if data.task == SURVIVAL:  # (time, event) in full precision
+            columns[target_name] = pa.FixedSizeListArray.from_arrays(pa.array(data.target.reshape(-1)), 2)
+        elif data.target.ndim == 2:
             columns[target_name] = pa.FixedSizeListArray.from_arrays(pa.array(data.target.reshape(-1).astype(np.int8)),
                                                                      data.target.shape[1])
         else:

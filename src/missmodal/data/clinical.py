@@ -21,6 +21,9 @@ Missingness:
 - MCAR: ``vitals`` absent for 10%, ``genomics`` for a further 15% of the sub-study;
 - partial: each lab field is missing on its own for 4% of patients (a partly observed ``labs`` block), and
   3% of patients have no labs at all.
+
+``clinical_survival_table`` gives the same patients a follow-up time and death status instead (Weibull
+proportional hazards with the same linear predictor, random and administrative censoring).
 """
 
 from __future__ import annotations
@@ -42,8 +45,43 @@ CLINICAL_SCHEMA = TableSchema(
 )
 
 
+CLINICAL_SURVIVAL_SCHEMA = TableSchema(modalities=CLINICAL_SCHEMA.modalities, time="followup_days", event="status=dead",
+                                       id="id", covariates=["age", "sex", "site"])
+
+#: Weibull event times of ``clinical_survival_table``: shape, scale (days); uniform loss to follow-up, study end.
+WEIBULL_SHAPE, WEIBULL_SCALE_DAYS = 1.3, 5000.0
+LOSS_TO_FOLLOW_UP_DAYS, STUDY_END_DAYS = (200.0, 6000.0), 4500.0
+
+
 def clinical_table(n_samples: int = 418, seed: int = 0):
     """The cohort as a pandas DataFrame (see the module docstring); read it with ``CLINICAL_SCHEMA``."""
+    return _cohort(n_samples, seed)[0]
+
+
+def clinical_survival_table(n_samples: int = 418, seed: int = 0):
+    """The same patients and fields with a time-to-event outcome; read it with ``CLINICAL_SURVIVAL_SCHEMA``.
+
+    Proportional hazards with the outcome's linear predictor ``eta = 1.0 z_liver + 0.9 z_fibrosis +
+    0.5 z_gene + 0.03 (age - 55) + 0.4 [sex = M]``: event time ``T = scale (-log U / exp(eta))^(1 / shape)``
+    (Weibull, ``S(t | x) = exp(-(t / scale)^shape exp(eta))``), censored by a uniform loss to follow-up on
+    ``LOSS_TO_FOLLOW_UP_DAYS`` and the study end at ``STUDY_END_DAYS``. Columns ``followup_days`` (whole
+    days, at least 1) and ``status`` (``dead``/``alive``) replace ``followup_days`` and ``outcome``; the
+    event draws use their own seeded stream, so the fields equal those of :func:`clinical_table`.
+    """
+    table, eta = _cohort(n_samples, seed)
+    rng = np.random.default_rng([seed, 1])
+    n = len(table)
+    event_time = WEIBULL_SCALE_DAYS * (-np.log(rng.random(n)) / np.exp(eta)) ** (1 / WEIBULL_SHAPE)
+    censor_time = np.minimum(rng.uniform(*LOSS_TO_FOLLOW_UP_DAYS, n), STUDY_END_DAYS)
+    died = event_time <= censor_time
+    table = table.drop(columns=["outcome"])
+    table["followup_days"] = np.maximum(np.ceil(np.minimum(event_time, censor_time)), 1.0)
+    table["status"] = np.where(died, "dead", "alive")
+    return table
+
+
+def _cohort(n_samples: int, seed: int):
+    """The cohort table and each patient's outcome linear predictor ``eta`` (without the intercept)."""
     import pandas as pd
 
     if not isinstance(n_samples, (int, np.integer)) or n_samples < 20:
@@ -64,8 +102,8 @@ def clinical_table(n_samples: int = 418, seed: int = 0):
     histology = fields(z_fibrosis, [0.9, 1.0], [2.5, 0.0], noise=0.5)
     imaging = fields(z_fibrosis, [0.8, 0.6, 0.5], [1.0, 1.2, 0.5])
     genomics = fields(z_gene, [0.9, -0.7, 0.6, 0.5], [0.0, 0.0, 0.0, 0.0])
-    logit = -1.3 + 1.0 * z_liver + 0.9 * z_fibrosis + 0.5 * z_gene + 0.03 * (age - 55) + 0.4 * (sex == "M")
-    died = rng.random(n) < 1 / (1 + np.exp(-logit))
+    eta = 1.0 * z_liver + 0.9 * z_fibrosis + 0.5 * z_gene + 0.03 * (age - 55) + 0.4 * (sex == "M")
+    died = rng.random(n) < 1 / (1 + np.exp(1.3 - eta))
     followup = np.where(died, rng.integers(30, 2000, n), rng.integers(1000, 4500, n))
 
     substudy = rng.random(n) < 1 / (1 + np.exp(-(1.2 - 0.05 * (age - 55))))
@@ -92,4 +130,4 @@ def clinical_table(n_samples: int = 418, seed: int = 0):
     lab_fields = names["labs"]
     all_missing = table[lab_fields].isna().all(axis=1) & present["labs"]
     table.loc[all_missing, lab_fields[0]] = np.round(labs[0][all_missing.to_numpy()], 3)  # a present block keeps a field
-    return table
+    return table, eta

@@ -1,6 +1,6 @@
 """Bundled and synthetic datasets, by name: ``load_dataset("mfeat")``, ``load_dataset("logic", gate="xor")``.
 
-All generators are seeded. Every dataset but ``clinical`` comes complete (all modalities observed): use
+All generators are seeded. Every dataset but ``clinical`` (and ``clinical-survival``) comes complete (all modalities observed): use
 :mod:`missmodal.data.simulate` to make modalities missing. ``clinical`` is a cohort with its own,
 natural-looking missingness (structural, MAR, positivity gaps, partly observed blocks).
 """
@@ -138,6 +138,19 @@ def clinical(n_samples: int = 418, seed: int = 0) -> MultimodalData:
 
     data = from_table(clinical_table(n_samples, seed), schema=CLINICAL_SCHEMA, name="clinical")
     data.metadata.update({"dataset": "clinical", "params": {"n_samples": n_samples, "seed": seed}})
+    return data
+
+
+@DATASETS.register("clinical-survival", "The clinical cohort with a follow-up time and death status (censored, "
+                   "Weibull proportional hazards)")
+def clinical_survival(n_samples: int = 418, seed: int = 0) -> MultimodalData:
+    """The ``clinical`` cohort with a time-to-event target (task ``survival``; see
+    :func:`missmodal.data.clinical.clinical_survival_table`): ``data.time`` in days, ``data.event`` death."""
+    from .clinical import CLINICAL_SURVIVAL_SCHEMA, clinical_survival_table
+    from .schema import from_table
+
+    data = from_table(clinical_survival_table(n_samples, seed), schema=CLINICAL_SURVIVAL_SCHEMA, name="clinical-survival")
+    data.metadata.update({"dataset": "clinical-survival", "params": {"n_samples": n_samples, "seed": seed}})
     return data
 
 

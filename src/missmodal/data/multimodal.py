@@ -13,8 +13,9 @@ import numpy as np
 
 from ..errors import MissmodalError
 from .groups import group_codes, group_name
+from .survival import EVENT_COLUMN, SURVIVAL, TIME_COLUMN, check_survival_target
 
-TASKS = ("binary", "multiclass", "multilabel", "regression")
+TASKS = ("binary", "multiclass", "multilabel", "regression", SURVIVAL)
 
 
 def infer_task(target: np.ndarray | None) -> str | None:
@@ -41,15 +42,16 @@ class MultimodalData:
         ``observed[i, m]`` is True when sample ``i`` has modality ``m``. Authoritative. When omitted, a
         modality is observed in the rows where all its values are finite.
     target : array of shape (n,) or (n, C), optional
-        Class labels (int), regression values (float) or a 0/1 multi-label matrix.
+        Class labels (int), regression values (float), a 0/1 multi-label matrix, or for ``task="survival"``
+        the ``(n, 2)`` (time, event) pairs of :mod:`missmodal.data.survival` (``data.time``, ``data.event``).
     covariates : array of shape (n, p), optional
         Always-observed side information.
     covariate_names : list of str, optional
         Names of the covariate columns (default ``c0, c1, ...``).
     ids : array of shape (n,), optional
         Sample identifiers (default ``0..n-1``), kept through every transform.
-    task : {"binary", "multiclass", "multilabel", "regression"}, optional
-        Inferred from the target when omitted.
+    task : {"binary", "multiclass", "multilabel", "regression", "survival"}, optional
+        Inferred from the target when omitted (never as survival: give ``task="survival"``).
     metadata : dict
         Free-form provenance (dataset name, simulated missingness mechanism and its parameters, ...).
     field_observed : mapping of str to array of shape (n, d_m), bool, optional
@@ -125,6 +127,8 @@ class MultimodalData:
             self.task = infer_task(self.target)
         elif self.task not in TASKS:
             raise MissmodalError(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.task == SURVIVAL and self.target is not None:
+            self.target = check_survival_target(self.target)
         if self.task == "multilabel":
             if self.target is None or self.target.ndim != 2 or not np.isin(self.target, (0, 1)).all():
                 raise MissmodalError("a multilabel target must be an (n, C) matrix of 0/1")
@@ -193,6 +197,16 @@ class MultimodalData:
             return self.modality_names.index(name)
         except ValueError:
             raise MissmodalError(f"unknown modality {name!r}; modalities: {self.modality_names}") from None
+
+    @property
+    def time(self) -> np.ndarray | None:
+        """``(n,)`` follow-up times of a survival target (None for other tasks)."""
+        return self.target[:, TIME_COLUMN] if self.task == SURVIVAL and self.target is not None else None
+
+    @property
+    def event(self) -> np.ndarray | None:
+        """``(n,)`` bool: the event was seen (False: censored) for a survival target (None for other tasks)."""
+        return self.target[:, EVENT_COLUMN] > 0 if self.task == SURVIVAL and self.target is not None else None
 
     # --- groups ---------------------------------------------------------------------------------------
     def group_codes(self) -> np.ndarray:
@@ -297,8 +311,8 @@ class MultimodalData:
         """Seeded split into parts (train/val/test by default), stratified by target class and group.
 
         Strata are (class, group) pairs; each stratum is shuffled and cut in the given proportions by the
-        largest-remainder rule, so that every part keeps the class and group shares. Regression and
-        multi-label targets stratify by group only.
+        largest-remainder rule, so that every part keeps the class and group shares. Survival targets
+        stratify by (event, group); regression and multi-label targets by group only.
         """
         from .split import stratified_split_indices
 

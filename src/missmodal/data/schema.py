@@ -4,7 +4,7 @@ A real cohort arrives as one column per field. A :class:`TableSchema` gives ever
 
 - a **modality field**: ``modalities={"labs": ["bili", "alb*"]}`` (column names or ``fnmatch`` globs, in
   table order); a modality's fields form one block;
-- the **target**, the **id**, **covariates** (always observed; numeric, or categorical and then one-hot
+- the **target** (or a time-to-event pair, **time** and **event**), the **id**, **covariates** (always observed; numeric, or categorical and then one-hot
   coded with the levels kept), or **ignored**.
 
 A column with no role, or with two, is a one-line error naming every such column and the options that
@@ -50,6 +50,7 @@ from ..errors import DataFormatError
 from .arrow import _target_from_column
 from .limits import check_magnitude
 from .multimodal import MultimodalData
+from .survival import SURVIVAL, event_indicator, follow_up_time, parse_event_option
 
 PARTIAL_POLICIES = ("observed", "missing", "error")
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": None}
@@ -68,6 +69,9 @@ class TableSchema:
     ignore : columns read by nobody (names or globs).
     partial : policy for partly observed blocks, one of ``"observed"``, ``"missing"``, ``"error"``.
     task : override the task inferred from the target (``"binary"``, ``"multiclass"``, ``"regression"``).
+    time, event : a time-to-event target instead of ``target``: the follow-up time column and the event
+        column, ``"COL"`` (0/1 or True/False) or ``"COL=VALUE"`` (the value that means the event); the task
+        is then ``"survival"`` (see :mod:`missmodal.data.survival`).
     """
 
     modalities: dict[str, list[str]]
@@ -77,6 +81,8 @@ class TableSchema:
     ignore: list[str] = field(default_factory=list)
     partial: str = "observed"
     task: str | None = None
+    time: str | None = None
+    event: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.modalities, Mapping) or not self.modalities:
@@ -92,8 +98,19 @@ class TableSchema:
         if self.partial not in PARTIAL_POLICIES:
             raise DataFormatError(f"schema: partial must be one of {', '.join(PARTIAL_POLICIES)}, got {self.partial!r}")
         if self.target is not None and "," in str(self.target):
-            raise DataFormatError(f"schema: target {self.target!r} names several columns; time-to-event (time, event) "
-                                  "targets are not supported: choose one column as the target and --ignore the other")
+            raise DataFormatError(f"schema: target {self.target!r} names several columns; give a time-to-event target "
+                                  "as --time COLUMN --event COLUMN[=VALUE]")
+        if (self.time is None) != (self.event is None):
+            raise DataFormatError("schema: a survival target needs both --time COLUMN and --event COLUMN[=VALUE]")
+        if self.time is not None:
+            if self.target is not None:
+                raise DataFormatError(f"schema: give either --target ({self.target!r}) or --time/--event, not both")
+            if self.task not in (None, SURVIVAL):
+                raise DataFormatError(f"schema: --time/--event make a survival target; --task {self.task} does not apply")
+            parse_event_option(self.event)
+            self.task = SURVIVAL
+        elif self.task == SURVIVAL:
+            raise DataFormatError("schema: task survival needs --time COLUMN --event COLUMN[=VALUE]")
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> "TableSchema":
@@ -219,7 +236,10 @@ def resolve_roles(schema: TableSchema, columns: list[str], source: str, require_
         roles[column] = role
 
     target = schema.target if (schema.target in columns or require_target) else None
-    for role, column in (("target", target), ("id", schema.id)):
+    time = schema.time if (schema.time in columns or require_target) else None
+    event = parse_event_option(schema.event)[0] if schema.event is not None else None
+    event = event if (event in columns or require_target) else None
+    for role, column in (("target", target), ("follow-up time", time), ("event", event), ("id", schema.id)):
         if column is not None:
             if column not in columns:
                 raise DataFormatError(f"{source}: {role} column {column!r} not found; columns: {', '.join(columns[:30])}")
@@ -239,7 +259,10 @@ def resolve_roles(schema: TableSchema, columns: list[str], source: str, require_
         shown = ", ".join(unassigned[:20]) + (f" and {len(unassigned) - 20} more" if len(unassigned) > 20 else "")
         raise DataFormatError(f"{source}: column(s) with no role: {shown}; give each one with --modality NAME=COLS, "
                               "--covariates, --ignore (or --target / --id)")
-    return dict(target=target, id=schema.id, modalities=modalities, covariates=covariates,
+    if (time is None) != (event is None):
+        absent = schema.time if time is None else schema.event
+        raise DataFormatError(f"{source}: survival column {absent!r} not found while its partner is present")
+    return dict(target=target, time=time, event=event, id=schema.id, modalities=modalities, covariates=covariates,
                 ignored=[c for c, r in roles.items() if r == "ignored"])
 
 
@@ -249,13 +272,14 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
                id: str | None = None, covariates: Sequence[str] | str | None = None,
                ignore: Sequence[str] | str | None = None, partial: str = "observed", task: str | None = None,
                schema: TableSchema | Mapping[str, Any] | None = None, require_target: bool = True,
-               name: str | None = None) -> MultimodalData:
+               name: str | None = None, time: str | None = None, event: str | None = None) -> MultimodalData:
     """`MultimodalData` from a flat table and a schema (see the module docstring).
 
     Parameters
     ----------
     source : pandas DataFrame or path of a ``.csv``/``.tsv`` or flat Parquet file.
-    modalities, target, id, covariates, ignore, partial, task : the roles, as in :class:`TableSchema`.
+    modalities, target, id, covariates, ignore, partial, task, time, event : the roles, as in :class:`TableSchema`
+        (``time="days", event="status=dead"`` for a survival target).
     schema : a :class:`TableSchema`, or the resolved schema a previous read stored in
         ``data.metadata["schema"]`` (then categorical levels, fill values and class names are reused, so
         that new rows, one row included, are read exactly as the training rows were).
@@ -278,7 +302,7 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
         schema = TableSchema(**given)
     if schema is None:
         schema = TableSchema(modalities=dict(modalities or {}), target=target, id=id, covariates=covariates or [],
-                             ignore=ignore or [], partial=partial, task=task)
+                             ignore=ignore or [], partial=partial, task=task, time=time, event=event)
     frame, source_name = read_table(source, name)
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
@@ -325,6 +349,10 @@ def from_table(source: Any, modalities: Mapping[str, Sequence[str]] | None = Non
         target_values, task_, classes = _target_from_column(pa.chunked_array([_arrow_column(frame[roles["target"]])]),
                                                             roles["target"], source_name, 0, schema.task, classes)
         task_ = task_ or fitted.get("task")
+    elif roles["time"] is not None:
+        target_values = np.column_stack([
+            follow_up_time(frame[roles["time"]], roles["time"], source_name),
+            event_indicator(frame[roles["event"]], roles["event"], parse_event_option(schema.event)[1], source_name)])
     ids = frame[roles["id"]].to_numpy() if roles["id"] else np.arange(len(frame))
     if ids.dtype.kind == "O":
         ids = ids.astype(str)
@@ -435,7 +463,10 @@ def describe_roles(data: MultimodalData) -> str:
         parts = [f"modalities: {', '.join(f'{m} ({d})' for m, d in data.dims.items())}"]
         covariates = ", ".join(data.covariate_names or [])
         schema = {}
-    if data.target is not None:
+    if data.task == SURVIVAL and data.target is not None:
+        parts.append(f"target: time {schema.get('time') or 'target[0]'}, event {schema.get('event') or 'target[1]'} "
+                     f"({int(data.event.sum())} events, {int((~data.event).sum())} censored)")
+    elif data.target is not None:
         classes = data.metadata.get("classes")
         detail = f"{data.task}" + (f": {', '.join(map(str, classes))}" if classes else "")
         parts.append(f"target: {schema.get('target') or 'target'} ({detail})")

@@ -16,6 +16,8 @@ def _strata(data) -> np.ndarray:
     if data.task in ("binary", "multiclass"):
         _, classes = np.unique(data.target, return_inverse=True)
         return codes * (int(classes.max()) + 1) + classes
+    if data.task == "survival":  # events and censored samples in every part
+        return codes * 2 + data.event.astype(np.int64)
     return codes
 
 
