@@ -53,3 +53,14 @@ def test_film_unseen_group_uses_the_shared_head_and_the_penalty_is_the_shrinkage
     assert torch.equal(before.logits[~seen], after.logits[~seen])
     with pytest.raises(Exception, match="shrinkage"):
         MODELS.build("film", dims=dims, out_dim=2, task="multiclass", shrinkage=-1.0)
+
+
+def test_film_routes_by_the_samples_own_group_under_modality_dropout():
+    dims = [4, 3, 5]
+    model = MODELS.build("film", dims=dims, out_dim=1, task="binary", groups=[7], modality_dropout=0.9).train()
+    with torch.no_grad():
+        model.group_bias.fill_(100.0)  # only group 7 (all three modalities) has this offset
+    observed = torch.ones(64, 3, dtype=torch.bool)
+    torch.manual_seed(0)
+    logits = model([torch.randn(64, d) for d in dims], observed).logits
+    assert (logits > 50).all()  # a dropped modality does not send the sample to the unseen-group fallback

@@ -2,6 +2,12 @@
 
 Bundled datasets are complete, so the complete data is kept as the *oracle* (full-data answers, hidden true
 values). A user's file with natural missingness has no oracle: its only scenario is ``natural``.
+
+A *simulated cohort* entry ``{simulator: concept-shift, name: ..., <parameters>}`` draws its own training,
+validation and test data for each seed (:func:`missmodal.data.concept_shift.concept_shift_cohort`: Zipf
+groups in training, every group equally in the test set, one fusion function per group); like natural data
+its only scenario is ``natural``. Its exact Bayes accuracy per group travels with the prepared data, and its
+labels depend on the group, so complete test samples are not re-evaluated under other combinations.
 """
 
 from __future__ import annotations
@@ -12,10 +18,14 @@ from functools import lru_cache
 from typing import Any
 
 from ..data import MultimodalData, read_data, resolve_data, simulate_missingness
+from ..data.concept_shift import concept_shift_cohort
 from ..data.split import stratified_split_indices
 from ..errors import MissmodalError
 
 SPLIT_FRACTIONS = (0.6, 0.2, 0.2)
+#: Simulated cohorts by ``simulator`` name: ``f(seed=..., **parameters)`` with ``train``, ``val``, ``test`` and
+#: ``bayes_by_name()``.
+SIMULATED_COHORTS = {"concept-shift": concept_shift_cohort}
 
 
 @dataclass
@@ -29,6 +39,10 @@ class Prepared:
     full: MultimodalData | None
     train_full: MultimodalData | None
     test_full: MultimodalData | None
+    #: Exact Bayes accuracy of each group (by name), where the data were simulated with a known one.
+    bayes: dict[str, float] | None = None
+    #: The label's function depends on the group (concept shift): no all-combinations re-evaluation.
+    group_concepts: bool = False
 
     @property
     def has_oracle(self) -> bool:
@@ -37,7 +51,16 @@ class Prepared:
 
 def dataset_label(entry: Any) -> str:
     """Short name of a dataset entry (a spec string or ``{path: ..., target: ...}``)."""
-    return entry if isinstance(entry, str) else str(entry.get("name") or entry.get("path"))
+    return entry if isinstance(entry, str) else str(entry.get("name") or entry.get("path") or entry.get("simulator"))
+
+
+def is_simulated(entry: Any) -> bool:
+    """True for a simulated-cohort entry ``{simulator: NAME, ...}``; an unknown simulator is an error."""
+    if not (isinstance(entry, dict) and "simulator" in entry):
+        return False
+    if entry["simulator"] not in SIMULATED_COHORTS:
+        raise MissmodalError(f"dataset entry {entry!r}: unknown simulator; known: {sorted(SIMULATED_COHORTS)}")
+    return True
 
 
 def load_entry(entry: Any) -> MultimodalData:
@@ -59,12 +82,24 @@ def dataset_task(entry: Any) -> str | None:
 
 
 def is_natural(entry: Any) -> bool:
-    """True when the dataset already has missing modalities (then no scenario is simulated)."""
+    """True when the dataset already has missing modalities (then no scenario is simulated); a simulated
+    cohort brings its own."""
+    if is_simulated(entry):
+        return True
     return not _load_cached(json.dumps(entry, sort_keys=True)).observed.all()
 
 
 @lru_cache(maxsize=16)
 def _prepare_cached(entry_json: str, scenario_json: str, seed: int) -> Prepared:
+    entry = json.loads(entry_json)
+    if is_simulated(entry):
+        params = {k: v for k, v in entry.items() if k not in ("simulator", "name")}
+        try:
+            cohort = SIMULATED_COHORTS[entry["simulator"]](seed=seed, **params)
+        except TypeError as error:
+            raise MissmodalError(f"dataset entry {entry!r}: bad simulator parameters ({error})") from None
+        return Prepared(data=cohort.train, train=cohort.train, val=cohort.val, test=cohort.test, full=None, train_full=None,
+                        test_full=None, bayes=cohort.bayes_by_name(), group_concepts=True)
     full = _load_cached(entry_json)
     scenario = json.loads(scenario_json)
     if full.target is None:

@@ -12,9 +12,10 @@ from ._common import load_data_argument, progress, status, write_json, schema_op
 def auto_lines(info: dict) -> list[str]:
     """The candidates of an `auto` run with their validation scores and ensemble weights, as text lines."""
     auto = info["auto"]
-    lines = [f"auto: {auto['selection']}; ensemble validation loss {auto['ensemble_val_loss']:.4f}"]
+    worst = f", worst group {auto['ensemble_val_worst']:.4f}" if auto.get("ensemble_val_worst") is not None else ""
+    lines = [f"auto: {auto['selection']}; ensemble validation loss {auto['ensemble_val_loss']:.4f}{worst}"]
     for row in auto["candidates"]:
-        extra = "".join(f"  val {k[4:]} {row[k]:.4f}" for k in ("val_auroc", "val_accuracy", "val_c_index")
+        extra = "".join(f"  val {k[4:]} {row[k]:.4f}" for k in ("val_auroc", "val_accuracy", "val_c_index", "val_worst")
                         if row.get(k) is not None)
         lines.append(f"  {row['name']:<14} weight {row['weight']:.2f}  val loss {row['val_loss']:.4f}{extra}  ({row['seconds']:.1f} s)")
     if auto["skipped_by_time_budget"]:
@@ -39,7 +40,8 @@ RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
 @click.option("--modality-dropout", type=float, default=0.3, show_default=True, help="Training probability of hiding each observed modality.")
 @click.option("--val-fraction", type=float, default=0.15, show_default=True, help="Seeded group-stratified validation share of DATA.")
 @click.option("--selection", type=click.Choice(["mean", "worst"]), default="mean", show_default=True,
-              help="Select the epoch by mean or worst-group validation accuracy.")
+              help="Select the epoch by mean or worst-group validation accuracy; --model auto also selects and weights its "
+                   "ensemble by the worst-group validation accuracy (rare validation groups pooled).")
 @click.option("--patience", type=int, default=20, show_default=True, help="Early-stopping patience in epochs (0: never stop early).")
 @click.option("--warmup-epochs", type=int, default=None, help="ERM epochs before the loss (default: a quarter for group-dro).")
 @click.option("--step-size", type=float, default=0.01, show_default=True, help="Group DRO step eta.")
@@ -63,7 +65,7 @@ RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
               help="Fit the temperature and the binary decision threshold on the validation split.")
 @click.option("--candidates", default=None,
               help="Comma-separated models that --model auto chooses among (default logistic,gbdt,late,attention,"
-                   "concat,remind; for a survival target cox,late,attention,concat,remind).")
+                   "concat,remind,film; for a survival target cox,late,attention,concat,remind).")
 @click.option("--time-budget", type=float, default=None, help="--model auto: seconds after which no further candidate starts.")
 @click.option("--resume", is_flag=True, help="Continue from OUTPUT/checkpoint.pt.")
 @schema_options

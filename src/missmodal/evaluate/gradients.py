@@ -65,3 +65,15 @@ def gradient_alignment(module: nn.Module, inputs: Sequence[Tensor], observed: Te
             "count": sizes[g], "grad_norm": float(grad.norm())}
         for g, grad in gradients.items()
     }
+
+
+def head_tail_cosines(alignment: dict[str, dict[str, float]], head: set[str]) -> dict[str, dict[str, float | int | None]]:
+    """Summary of one :func:`gradient_alignment` record (keyed by group name) for the ``head`` groups and the
+    rest (tail): per part the mean and the lowest cosine over its groups and the number of groups (None
+    where a part has no group with enough samples)."""
+    summary: dict[str, dict[str, float | int | None]] = {}
+    for part, names in (("head", [g for g in alignment if g in head]), ("tail", [g for g in alignment if g not in head])):
+        cosines = [alignment[g]["cosine"] for g in names]
+        summary[part] = {"mean_cosine": sum(cosines) / len(cosines) if cosines else None,
+                         "min_cosine": min(cosines) if cosines else None, "groups": len(cosines)}
+    return summary

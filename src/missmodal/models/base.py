@@ -203,14 +203,20 @@ class FusionModel(nn.Module, metaclass=ABCMeta):
                 got = None if covariates is None else tuple(covariates.shape)
                 raise MissmodalError(f"model expects (n, {p}) covariates, got {got}")
             context = self.covariate_encoder(covariates)
-        if self.training and self.modality_dropout > 0:
-            observed = drop_modalities(observed, self.modality_dropout)
-        return self.fuse(self.encoders(inputs, observed), observed, context)
+        shown = drop_modalities(observed, self.modality_dropout) if self.training and self.modality_dropout > 0 else observed
+        return self.fuse_routed(self.encoders(inputs, shown), shown, observed, context)
 
     @abstractmethod
     def fuse(self, tokens: Tensor, observed: Tensor, context: Tensor | None) -> FusionOutput:
         """``tokens``: (n, M, w) encoded modalities (zeros where absent); ``observed``: (n, M) bool;
         ``context``: (n, w) encoded covariates, or None for a model without covariates."""
+
+    def fuse_routed(self, tokens: Tensor, shown: Tensor, observed: Tensor, context: Tensor | None) -> FusionOutput:
+        """:meth:`fuse` on the modalities ``shown`` after modality dropout (a subset of the sample's ``observed``
+        mask, equal to it outside training). A model that conditions on the sample's own group overrides this
+        to route by ``observed``, so that modality dropout hides tokens without moving the sample to another
+        group (whose label function may differ under concept shift)."""
+        return self.fuse(tokens, shown, context)
 
     def group_specific_parameters(self) -> list[str]:
         """Names of parameters that belong to single groups (excluded from the shared-gradient diagnostics)."""

@@ -6,7 +6,9 @@ addition gives the lowest validation loss of the averaged scores; keep the prefi
 weight of a member is the share of the kept rounds that chose it, so a single member can win outright:
 ``scores = sum_i w_i scores_i`` with ``w_i >= 0``, ``sum_i w_i = 1``. The loss is the log loss for
 classification, the mean squared error for regression and ``1 - C`` (Harrell's C of the averaged log-risks)
-for survival, whose ensemble then gets its own Breslow baseline hazard on validation.
+for survival, whose ensemble then gets its own Breslow baseline hazard on validation. For the tail
+(``--selection worst``) the rounds and the kept prefix maximise the worst-group validation accuracy instead,
+ties broken by the loss.
 """
 
 from __future__ import annotations
@@ -42,8 +44,24 @@ def validation_loss(scores: np.ndarray, target: np.ndarray, task: str, classes) 
     return negative_log_likelihood(scores, indicators_of(target, task, classes), task)
 
 
+def per_sample_score(scores: np.ndarray, target: np.ndarray, task: str, classes) -> np.ndarray:
+    """``(n,)`` per-sample score, higher is better: 1/0 correct (arg-max class; multi-label: exact match at 0.5),
+    or the negative squared error for regression."""
+    if task == "regression":
+        return -((np.asarray(scores, dtype=float) - np.asarray(target, dtype=float)) ** 2)
+    if task == "multilabel":
+        return ((scores >= 0.5) == np.asarray(target).astype(bool)).all(axis=1).astype(float)
+    return (np.asarray(classes)[np.asarray(scores).argmax(axis=1)] == target).astype(float)
+
+
+def worst_group_score(scores: np.ndarray, target: np.ndarray, task: str, classes, groups: np.ndarray) -> float:
+    """Lowest per-group mean of :func:`per_sample_score` over the ``(n,)`` group labels ``groups``."""
+    values = per_sample_score(scores, target, task, classes)
+    return float(min(values[groups == g].mean() for g in np.unique(groups)))
+
+
 def greedy_selection(member_scores: Sequence[np.ndarray], target: np.ndarray, task: str, classes,
-                     rounds: int = 25) -> tuple[np.ndarray, list[float]]:
+                     rounds: int = 25, groups: np.ndarray | None = None) -> tuple[np.ndarray, list[float]]:
     """Weights ``(K,)`` of the greedy ensemble and the validation loss after each round.
 
     Parameters
@@ -51,18 +69,27 @@ def greedy_selection(member_scores: Sequence[np.ndarray], target: np.ndarray, ta
     member_scores : K arrays of validation scores of the same shape.
     target : validation targets (in the classes' codes).
     rounds : additions with replacement; the best prefix is kept.
+    groups : ``(n,)`` validation group labels: when given, each round (and the kept prefix) maximises the
+        worst-group accuracy (:func:`worst_group_score`; regression: minus the worst group's MSE), ties
+        broken by the lower validation loss.
     """
     if not member_scores:
         raise MissmodalError("ensemble selection needs at least one member")
+
+    def criterion(scores: np.ndarray) -> tuple[float, float]:  # smaller is better
+        loss = validation_loss(scores, target, task, classes)
+        return (0.0 if groups is None else -worst_group_score(scores, target, task, classes, groups), loss)
+
     total = np.zeros_like(np.asarray(member_scores[0], dtype=np.float64))
-    picks, losses = [], []
+    picks, losses, criteria = [], [], []
     for r in range(1, rounds + 1):
-        trial = [validation_loss((total + s) / r, target, task, classes) for s in member_scores]
-        best = int(np.argmin(trial))
+        trial = [criterion((total + s) / r) for s in member_scores]
+        best = min(range(len(trial)), key=trial.__getitem__)
         picks.append(best)
-        losses.append(trial[best])
+        criteria.append(trial[best])
+        losses.append(trial[best][1])
         total += member_scores[best]
-    keep = int(np.argmin(losses)) + 1
+    keep = min(range(len(criteria)), key=criteria.__getitem__) + 1
     weights = np.bincount(picks[:keep], minlength=len(member_scores)).astype(np.float64)
     return weights / weights.sum(), losses
 

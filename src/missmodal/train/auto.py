@@ -22,12 +22,13 @@ from ..data import MultimodalData
 from ..errors import MissmodalError
 from ..evaluate.metrics import auroc
 from ..models import NETWORKS, TABULAR, EnsembleModel, Preprocessing, Predictor, fit_tabular, greedy_selection
-from ..models.ensemble import validation_loss
+from ..models.ensemble import validation_loss, worst_group_score
+from .rare import pool_rare_groups
 from .trainer import TrainConfig, Trainer
 
 #: Share of the training data a survival network selects its epoch on inside ``auto``.
 INNER_FRACTION = 0.15
-DEFAULT_CANDIDATES = ("logistic", "gbdt", "late", "attention", "concat", "remind")
+DEFAULT_CANDIDATES = ("logistic", "gbdt", "late", "attention", "concat", "remind", "film")
 #: The default candidates of a survival target (the classification baselines fit no time-to-event target).
 SURVIVAL_CANDIDATES = ("cox", "late", "attention", "concat", "remind")
 
@@ -41,8 +42,23 @@ def candidates_for(task: str, candidates: Sequence[str] | None) -> tuple[list[st
     return usable, [c for c in candidates if c not in usable]
 
 
-def validation_summary(model: Predictor, val_data: MultimodalData) -> dict[str, float | None]:
-    """Validation ``loss`` (log loss / MSE), ``auroc`` and ``accuracy`` (None where undefined) of one model."""
+
+
+def pooled_validation_groups(val_data: MultimodalData, min_group_size: int) -> np.ndarray:
+    """``(n,)`` validation group labels with groups of fewer than ``min_group_size`` validation samples pooled
+    into their nearest frequent superset group (or one ``rare`` pool), as the group loss pools training
+    groups (:func:`missmodal.train.rare.pool_rare_groups`), so that every validation sample counts and no
+    worst group rests on a handful of samples."""
+    codes = val_data.group_codes()
+    unique, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    mapping, _, _ = pool_rare_groups(unique, counts, min_group_size)
+    return mapping[inverse]
+
+
+def validation_summary(model: Predictor, val_data: MultimodalData,
+                       groups: np.ndarray | None = None) -> dict[str, float | None]:
+    """Validation ``loss`` (log loss / MSE), ``auroc`` and ``accuracy`` (None where undefined) of one model, and
+    with ``groups`` (pooled validation groups) its ``worst``-group accuracy (regression: minus the worst MSE)."""
     target = model.preprocessing.align_target(val_data, "validation target")
     scores = model.scores(val_data)
     summary: dict[str, float | None] = {"loss": validation_loss(scores, target, model.task, model.classes)}
@@ -51,6 +67,8 @@ def validation_summary(model: Predictor, val_data: MultimodalData) -> dict[str, 
     if model.task in ("binary", "multiclass"):
         summary["auroc"] = auroc(target, scores, model.task, np.asarray(model.classes))
         summary["accuracy"] = float(np.mean(np.asarray(model.classes)[scores.argmax(axis=1)] == target))
+    if groups is not None:
+        summary["worst"] = worst_group_score(scores, target, model.task, model.classes, groups)
     return summary
 
 
@@ -71,11 +89,12 @@ def fit_candidate(name: str, train_data: MultimodalData, val_data: MultimodalDat
 
 
 def timed_candidate(name: str, train_data: MultimodalData, val_data: MultimodalData, config: TrainConfig,
-                    model_params: dict[str, Any], callback: Callable[[dict], None] | None = None) -> tuple[Predictor, dict]:
+                    model_params: dict[str, Any], callback: Callable[[dict], None] | None = None,
+                    groups: np.ndarray | None = None) -> tuple[Predictor, dict]:
     """:func:`fit_candidate` and its :func:`candidate_row` (the seconds it took included)."""
     begun = time.perf_counter()
     member = fit_candidate(name, train_data, val_data, config, model_params, callback)
-    return member, candidate_row(name, member, val_data, time.perf_counter() - begun)
+    return member, candidate_row(name, member, val_data, time.perf_counter() - begun, groups)
 
 
 def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: Sequence[str] | None = None,
@@ -109,10 +128,14 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
     if time_budget is not None and time_budget <= 0:
         raise MissmodalError(f"time budget must be > 0 seconds, got {time_budget}")
     started = time.perf_counter()
+    # survival ensembles stay on the C-index (a per-sample score has no meaning there) and the cox guard
+    worst = config.selection == "worst" and train_data.task != "survival"
+    groups = pooled_validation_groups(val_data, config.min_group_size) if worst else None
+    members, rows, skipped = [], [], []
     members, rows, skipped = [], [], []
     if time_budget is None and resolve_jobs(jobs) > 1:
         fit = partial(timed_candidate, train_data=train_data, val_data=val_data, config=config,
-                      model_params=dict(model_params or {}))
+                      model_params=dict(model_params or {}), groups=groups)
         members, rows = map(list, zip(*ordered_map(fit, list(candidates), jobs)))
     else:
         with single_threaded():
@@ -120,13 +143,14 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
                 if time_budget is not None and members and time.perf_counter() - started > time_budget:
                     skipped.append(name)
                     continue
-                member, row = timed_candidate(name, train_data, val_data, config, dict(model_params or {}), callback)
+                member, row = timed_candidate(name, train_data, val_data, config, dict(model_params or {}), callback,
+                                              groups)
                 members.append(member)
                 rows.append(row)
     extra = {"skipped_by_time_budget": skipped, "not_applicable_to_task": not_applicable, "time_budget": time_budget,
              "seconds": time.perf_counter() - started,
              "train_settings": dict(vars(config)), "model_params": dict(model_params or {})}
-    return ensemble_from(members, rows, train_data, val_data, rounds, extra)
+    return ensemble_from(members, rows, train_data, val_data, rounds, extra, groups, config.min_group_size)
 
 
 #: The survival baseline that ``auto`` keeps unless the validation data show the ensemble better.
@@ -166,27 +190,40 @@ def baseline_guard(member_scores: Sequence[np.ndarray], weights: np.ndarray, bas
     return np.eye(len(weights))[baseline], record
 
 
-def candidate_row(name: str, member: Predictor, val_data: MultimodalData, seconds: float) -> dict:
+def candidate_row(name: str, member: Predictor, val_data: MultimodalData, seconds: float,
+                  groups: np.ndarray | None = None) -> dict:
     """What ``info["auto"]["candidates"]`` records of one fitted candidate: name, fit time, validation scores."""
-    return {"name": name, "seconds": seconds, **{f"val_{k}": v for k, v in validation_summary(member, val_data).items()}}
+    summary = validation_summary(member, val_data, groups)
+    return {"name": name, "seconds": seconds, **{f"val_{k}": v for k, v in summary.items()}}
 
 
 def ensemble_from(members: Sequence[Predictor], rows: list[dict], train_data: MultimodalData, val_data: MultimodalData,
-                  rounds: int = 25, extra: dict | None = None) -> EnsembleModel:
+                  rounds: int = 25, extra: dict | None = None, groups: np.ndarray | None = None,
+                  min_group_size: int | None = None) -> EnsembleModel:
     """Greedy validation ensemble of fitted ``members`` (with their :func:`candidate_row` records), calibrated on
-    ``val_data``; members that get no weight are dropped, their rows kept with weight 0."""
+    ``val_data``; members that get no weight are dropped, their rows kept with weight 0. With ``groups``
+    (:func:`pooled_validation_groups`, pooled at ``min_group_size``) the selection maximises the worst-group
+    validation accuracy."""
     target = members[0].preprocessing.align_target(val_data, "validation target")
     member_scores = [m.scores(val_data) for m in members]
-    weights, losses = greedy_selection(member_scores, target, members[0].task, members[0].classes, rounds)
+    weights, _ = greedy_selection(member_scores, target, members[0].task, members[0].classes, rounds, groups)
     guard = None
     if members[0].task == "survival" and SURVIVAL_BASELINE in [m.name for m in members]:
         weights, guard = baseline_guard(member_scores, weights, [m.name for m in members].index(SURVIVAL_BASELINE), target)
+    blend = sum(w * s for w, s in zip(weights, member_scores))
     rows = [{**row, "weight": float(weight)} for row, weight in zip(rows, weights)]
     keep = np.flatnonzero(weights > 0)
+    what = "the validation loss"
+    tail: dict[str, Any] = {}
+    if groups is not None:
+        what = (f"the worst-group validation accuracy (validation groups under {min_group_size} samples pooled into "
+                f"their nearest frequent superset, {len(np.unique(groups))} groups; ties by the validation loss)")
+        tail["ensemble_val_worst"] = worst_group_score(blend, target, members[0].task, members[0].classes, groups)
     info = {"model": "auto", "auto": {
-        "selection": f"greedy ensemble selection with replacement ({rounds} rounds, best prefix) on the validation loss",
-        "candidates": rows, "ensemble_val_loss": float(min(losses)), "skipped_by_time_budget": [], "time_budget": None,
-        **({"baseline_guard": guard} if guard else {}), **(extra or {})}}
+        "selection": f"greedy ensemble selection with replacement ({rounds} rounds, best prefix) on {what}",
+        "candidates": rows, "ensemble_val_loss": validation_loss(blend, target, members[0].task, members[0].classes),
+        "skipped_by_time_budget": [], "time_budget": None, **tail, **({"baseline_guard": guard} if guard else {}),
+        **(extra or {})}}
     ensemble = EnsembleModel([members[i] for i in keep], weights[keep], Preprocessing.fit(train_data),
                              train_data.group_counts(), info)
     return ensemble.calibrate(val_data)

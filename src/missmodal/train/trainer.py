@@ -35,6 +35,7 @@ from ..models import NETWORKS, FittedModel, FusionModel, Preprocessing
 from ..models.base import batched_logits
 from .._distributed import DistributedContext, barrier, broadcast_flag, setup_distributed
 from .cox import cox_losses
+from ..models.ensemble import per_sample_score
 from .losses import LOSSES, ERM, GroupObjective, build_loss
 from .rare import pool_rare_groups, pooled_names, superset_augmented
 from .reference import reference_losses
@@ -197,12 +198,7 @@ def selection_metrics(scores: np.ndarray, target: np.ndarray, codes: np.ndarray,
     negative MSE for regression, or Harrell's C-index for survival, so that higher is always better."""
     if task == "survival":
         return survival_selection(scores, target, codes, min_group_size)
-    if task == "regression":
-        per_sample = -((scores - target) ** 2)
-    elif task == "multilabel":
-        per_sample = ((scores >= 0.5) == target.astype(bool)).all(axis=1).astype(float)
-    else:
-        per_sample = (np.asarray(classes)[scores.argmax(axis=1)] == target).astype(float)
+    per_sample = per_sample_score(scores, target, task, classes)
     mean = float(per_sample.mean())
     group_values = [per_sample[codes == c].mean() for c, k in zip(*np.unique(codes, return_counts=True)) if k >= min_group_size]
     return {"mean": mean, "worst": float(min(group_values)) if group_values else mean}

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ...data.groups import head_groups
+from ...data.groups import group_name, head_groups
+from ...evaluate.gradients import head_tail_cosines
 from ...evaluate.metrics import calibration_view, reliability_bins
 from ...train import evaluate_model, fit_model
 from ..scenarios import Prepared, dataset_task
@@ -85,6 +86,17 @@ def majority_accuracy(train_target: np.ndarray, test_target: np.ndarray) -> floa
     return float(np.mean(test_target == classes[np.argmax(counts)]))
 
 
+def bayes_beside(report: dict, bayes: dict[str, float]) -> dict:
+    """The exact Bayes accuracy beside a test report: each group's (written into its row), the count-weighted
+    overall one, the lowest over groups, and that of the model's worst group."""
+    for group in report["groups"]:
+        group["bayes_accuracy"] = bayes.get(group["name"])
+    known = [(g["bayes_accuracy"], g["count"]) for g in report["groups"] if g["bayes_accuracy"] is not None]
+    worst = report.get("worst_group") or {}
+    return {"overall": sum(b * n for b, n in known) / sum(n for _, n in known) if known else None,
+            "lowest_group": min((b for b, _ in known), default=None), "of_worst_group": bayes.get(worst.get("name"))}
+
+
 def run(spec: dict, prepared: Prepared) -> dict:
     train_counts = prepared.train.group_counts()
     start = time.perf_counter()
@@ -98,8 +110,14 @@ def run(spec: dict, prepared: Prepared) -> dict:
               "train_seconds": time.perf_counter() - start, "task": prepared.test.task,
               "reliability": reliability(fitted, prepared.test, train_counts, spec["head_coverage"]),
               "majority_accuracy": {"test": majority_accuracy(prepared.train.target, prepared.test.target), "all_combinations": None}}
+    if prepared.bayes is not None:
+        result["bayes"] = bayes_beside(result["test"], prepared.bayes)
+    recorded = [r for r in getattr(fitted, "history", None) or [] if "gradient_cosine" in r]
+    if recorded:  # training: {diagnostics: true}: the last recorded epoch, head vs tail groups
+        head = {group_name(code, prepared.train.modality_names) for code in head_groups(train_counts, spec["head_coverage"])}
+        result["gradient_cosine"] = {"epoch": recorded[-1]["epoch"], **head_tail_cosines(recorded[-1]["gradient_cosine"], head)}
     complete_test = prepared.test_full if prepared.has_oracle else prepared.test.subset(prepared.test.is_complete())
-    if complete_test.n_samples:
+    if complete_test.n_samples and not prepared.group_concepts:
         result["all_combinations"] = _brief(evaluate_model(fitted, complete_test, all_combinations=True, **options))
         result["all_combinations"]["n_samples"] = int(complete_test.n_samples)
         result["majority_accuracy"]["all_combinations"] = majority_accuracy(prepared.train.target, complete_test.target)
@@ -131,6 +149,10 @@ def summarise(cells: list[dict]) -> dict:
             for metric in SURVIVAL_METRICS if row["task"] == "survival" else OVERALL_METRICS:
                 row[prefix + metric] = aggregate(group, lambda r, s=source, m=metric: _get(r[s], "overall", m))
             row[prefix + "majority_accuracy"] = aggregate(group, lambda r, s=source: (r.get("majority_accuracy") or {}).get(s))
+        for key, part in (("bayes_accuracy", "overall"), ("bayes_lowest_group", "lowest_group")):
+            row[key] = aggregate(group, lambda r, p=part: (r.get("bayes") or {}).get(p))
+        for part in ("head", "tail"):
+            row[f"gradient_cosine_{part}"] = aggregate(group, lambda r, p=part: ((r.get("gradient_cosine") or {}).get(p) or {}).get("mean_cosine"))
         row["allcomb_samples"] = aggregate(group, lambda r: (r["all_combinations"] or {}).get("n_samples"))
         row["worst_group"] = [(c["result"]["test"]["worst_group"] or {}).get("name") for c in group]
         row["train_seconds"] = aggregate(group, lambda r: r["train_seconds"])
@@ -179,6 +201,8 @@ def findings(summary: dict) -> list[str]:
         reference = best["majority_accuracy"]
         if lead == "accuracy" and reference["mean"] is not None:
             text += f", majority class {fmt(reference)}"
+        if best.get("bayes_accuracy", {}).get("mean") is not None:
+            text += f", Bayes accuracy {fmt(best['bayes_accuracy'])} (lowest group {fmt(best['bayes_lowest_group'])})"
         metric = part_metric(rows[0].get("task"))
         label = human_label(metric)
         for key, label in ((f"allcomb_worst_group_{metric}", f"all-combinations worst-group {label}"),
@@ -201,7 +225,9 @@ def _columns(rows: list[dict]) -> list[tuple[str, str]]:
                                                                ("allcomb_worst_group_", "all-comb. worst"))]
     return lead + [("head_accuracy", "head acc."), ("tail_accuracy", "tail acc."), ("worst_group_accuracy", "worst-group acc."),
                    ("allcomb_accuracy", "all-comb. acc."), ("allcomb_tail_accuracy", "all-comb. tail"),
-                   ("allcomb_worst_group_accuracy", "all-comb. worst"), ("majority_accuracy", "majority class")]
+                   ("allcomb_worst_group_accuracy", "all-comb. worst"), ("majority_accuracy", "majority class"),
+                   ("bayes_accuracy", "Bayes acc."), ("bayes_lowest_group", "Bayes, lowest group"),
+                   ("gradient_cosine_head", "grad. cos. head"), ("gradient_cosine_tail", "grad. cos. tail")]
 
 
 def table_rows(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
