@@ -83,7 +83,8 @@ def test_a_site_that_decides_who_has_a_modality_is_a_positivity_warning():
                           covariate_names=["site"])
     warnings = informativeness_report(data, bootstrap=0)["warnings"]
     flagged = [w for w in warnings if w.startswith("positivity")]
-    assert len(flagged) == 1 and "b is observed in 0 of the" in flagged[0] and "site = 2" in flagged[0]
+    assert len(flagged) == 1 and "the 297 samples with site = 2 include 0 complete cases" in flagged[0]
+    assert "overlap population only" in flagged[0] and "(b observed in under 2%" in flagged[0]
 
 
 def test_few_complete_cases_are_a_warning():
@@ -155,3 +156,26 @@ def test_refitted_bootstrap_is_the_same_in_parallel():
     params = {"n_bootstrap": 4, "predictor": "frequency", "seed": 1}
     assert Informativeness(**params).fit(data).to_dict()["intervals"] == \
         Informativeness(n_jobs=2, **params).fit(data).to_dict()["intervals"]
+
+
+def test_registry_positivity_names_the_stratum_and_agrees_with_the_audit():
+    from missmodal.audit import audit
+    from missmodal.data.clinical import REGISTRY_SCHEMA, registry_table
+    from missmodal.data.schema import from_table
+
+    data = from_table(registry_table(400, seed=0), schema=REGISTRY_SCHEMA)
+    report = informativeness_report(data, bootstrap=0, n_folds=2, modalities=["labs", "exam", "imaging"])
+    registry = int((data.covariates[:, data.covariate_names.index("source=registry")] == 1).sum())
+    assert report["diagnostics"]["positivity"] == [{"stratum": "source=registry", "n_samples": registry, "n_complete": 0,
+                                                    "unobserved": ["exam"], "overlap": 400 - registry}]
+    violated = [w for w in report["warnings"] if w.startswith("positivity violated")]
+    assert len(violated) == 1 and "overlap population only" in violated[0]
+    assert not any("few, heavily weighted" in w for w in report["warnings"])  # ESS is fine: no contradiction
+    propensity = report["diagnostics"]["propensity"]
+    assert propensity["features"][:6] == ["age", "sex=F", "sex=M", "source=clinic", "source=registry",
+                                          "exam.weight (observed in every row)"]
+    assert "lipids.triglycerides observed" in propensity["columns"]  # not under study: with its mask
+    assert not any(name.startswith(("labs.", "imaging.", "exam.sbp")) for name in propensity["columns"])  # never read
+    same = {r["name"]: r["verdict"] for r in audit(data).mechanism}
+    assert {r["name"]: r["verdict"] for r in report["diagnostics"]["mechanism"]} == {m: same[m] for m in ["labs", "exam", "imaging"]}
+    assert same["exam"] == "evidence against MCAR"

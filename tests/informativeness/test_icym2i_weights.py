@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, average_precision_score, log_loss, roc_auc_score
 
 from missmodal.errors import MissmodalError
-from missmodal.informativeness import (PropensityModel, WeightedLogistic, WeightedMLP, always_observed_features,
+from missmodal.informativeness import (PropensityModel, WeightedLogistic, WeightedMLP, conditioning,
                                        bootstrap_counts, cross_fitted_metrics, effective_sample_size, ipw_weights,
                                        percentile_interval, weight_diagnostics, weighted_metrics)
 
@@ -83,16 +83,34 @@ def test_diagnostics_flag_positivity_when_many_propensities_are_clipped():
     assert healthy["weight_quantiles"]["q50"] == pytest.approx(1.0)
 
 
-def test_always_observed_features_default_to_covariates_and_complete_modalities(tiny_data):
+def test_conditioning_defaults_to_covariates_and_fields_observed_in_every_row(tiny_data):
     data = tiny_data.replace(observed=np.c_[np.ones(6, bool), tiny_data.observed[:, 1]],
                              modalities={"a": np.nan_to_num(tiny_data.modalities["a"]), "b": tiny_data.modalities["b"]})
-    features, names = always_observed_features(data)
-    assert names == ["a", "age"]
-    assert features.shape == (6, 3)
+    given = conditioning(data)
+    assert given.variables == ["age", "a"] and given.names == ["age", "a[0]", "a[1]"]
+    assert given.features.shape == (6, 3)
+    outside = conditioning(data, outside=["b"])  # a modality not under study enters where observed, with its mask
+    assert outside.names[3:] == ["b[0]", "b[0] observed", "b[1]", "b[1] observed", "b[2]", "b[2] observed"]
+    np.testing.assert_array_equal(outside.features[:, -1], data.observed[:, 1])
+    assert (outside.features[~data.observed[:, 1], -2] == 0).all()
     with pytest.raises(MissmodalError, match="always observed"):
-        always_observed_features(data, ["b"])
+        conditioning(data, names=["b"])
     with pytest.raises(MissmodalError, match="unknown propensity feature"):
-        always_observed_features(data, ["height"])
+        conditioning(data, names=["height"])
+
+
+def test_a_filled_in_field_is_never_a_conditioning_variable():
+    from missmodal.data.clinical import REGISTRY_SCHEMA, registry_table
+    from missmodal.data.schema import from_table
+
+    data = from_table(registry_table(200, seed=1), schema=REGISTRY_SCHEMA)
+    given = conditioning(data)
+    assert given.names == ["age", "sex=F", "sex=M", "source=clinic", "source=registry", "exam.weight"]
+    assert given.variables[-1] == "exam.weight (observed in every row)"
+    labs = conditioning(data, outside=["labs"])  # labs fields have missing values: only with their masks
+    assert "labs.creatinine observed" in labs.names
+    column = labs.features[:, labs.names.index("labs.creatinine")]
+    assert (column[~data.field_mask("labs")[:, 0]] == 0).all()
 
 
 @pytest.mark.parametrize("n_classes", [2, 4])

@@ -21,12 +21,14 @@ from .metrics import bootstrap_counts, cross_fitted_metrics, percentile_interval
 from .pid import PID, BatchPID, broja_pid, broja_q, discrete_pid, joint_table, mutual_information, pid_from_informations
 from .plots import informativeness_figure, informativeness_html, summary_lines
 from .predictors import PREDICTORS, WeightedLogistic, WeightedMLP, cross_fitted_proba
-from .propensity import (PropensityModel, always_observed_features, effective_sample_size, ipw_weights,
+from .conditioning import Conditioning, conditioning
+from .predictability import mechanism_table, predictability
+from .propensity import (PropensityModel, effective_sample_size, ipw_weights,
                          weight_diagnostics)
 
 __all__ = [
     "PID", "PREDICTORS", "BatchPID", "Informativeness", "PropensityModel", "WeightedLogistic", "WeightedMLP",
-    "always_observed_features", "bootstrap_counts", "cross_fitted_metrics", "broja_pid", "broja_q", "cross_fitted_proba", "default_subsets",
+    "Conditioning", "conditioning", "mechanism_table", "predictability", "bootstrap_counts", "cross_fitted_metrics", "broja_pid", "broja_q", "cross_fitted_proba", "default_subsets",
     "discrete_pid", "effective_sample_size", "informativeness_figure", "informativeness_html", "informativeness_report",
     "ipw_weights", "joint_table", "mutual_information", "parse_subset", "percentile_interval", "pid_from_informations",
     "subset_name", "summary_lines", "weight_diagnostics", "weighted_metrics",

@@ -11,13 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..data.multimodal import MultimodalData
+from .conditioning import Conditioning
 
 #: A stratum of a discrete covariate is flagged when its observed share of a modality is below this ...
 MIN_STRATUM_OBSERVED_SHARE = 0.02
 #: ... and it holds at least this many samples.
 MIN_STRATUM_SIZE = 10
-#: Covariates with at most this many distinct values are checked stratum by stratum.
-MAX_STRATUM_VALUES = 10
 #: Fewer complete cases than this (or than MIN_COMPLETE_SHARE of the samples) raises a warning.
 MIN_COMPLETE_CASES = 100
 MIN_COMPLETE_SHARE = 0.1
@@ -37,41 +36,53 @@ def _recorded_mnar(data: MultimodalData) -> str | None:
             "one scenario of the sensitivity analysis, not as unbiased estimates")
 
 
-def stratum_positivity(data: MultimodalData, modalities: list[str], complete: np.ndarray) -> list[str]:
-    """Warnings for discrete covariate strata where a modality (or the complete cases) is almost never observed."""
-    if data.covariates is None:
-        return []
-    names = list(data.covariate_names or [f"covariate {j}" for j in range(data.covariates.shape[1])])
+def stratum_positivity(data: MultimodalData, modalities: list[str], complete: np.ndarray,
+                       given: Conditioning | None) -> tuple[list[str], list[dict]]:
+    """Positivity per stratum of a discrete conditioning variable (``given.strata()``, at least
+    ``MIN_STRATUM_SIZE`` samples): the warnings, and one record per flagged stratum (``stratum``,
+    ``n_samples``, ``n_complete``, ``unobserved`` modalities, ``overlap`` samples outside it).
+
+    A stratum where under ``MIN_STRATUM_OBSERVED_SHARE`` of the samples are complete cases cannot be
+    represented by weighting: the corrected estimate then describes the overlap population only (the
+    samples outside that stratum); modalities almost never observed there are named (the dr estimate of a
+    subset with them describes the samples outside that stratum too)."""
+    if given is None:
+        return [], []
     columns = {m: data.observed[:, data.modality_index(m)] for m in modalities}
-    messages = []
-    for j, name in enumerate(names):
-        values = np.unique(data.covariates[:, j])
-        if values.size > MAX_STRATUM_VALUES:
+    messages, records = [], []
+    for label, rows in given.strata():
+        size = int(rows.sum())
+        if size < MIN_STRATUM_SIZE:
             continue
-        for value in values:
-            rows = data.covariates[:, j] == value
-            if rows.sum() < MIN_STRATUM_SIZE:
-                continue
-            flagged = [m for m, observed in columns.items() if observed[rows].mean() < MIN_STRATUM_OBSERVED_SHARE]
-            label = f"{name} = {value:g}"
-            for m in flagged:
-                messages.append(f"positivity: {m} is observed in {int(columns[m][rows].sum())} of the {int(rows.sum())} samples "
-                                f"with {label}; no weighting can recover {m}'s informativeness in that stratum")
-            if not flagged and complete[rows].mean() < MIN_STRATUM_OBSERVED_SHARE:
-                messages.append(f"positivity: only {int(complete[rows].sum())} of the {int(rows.sum())} samples with {label} "
-                                "are complete cases; the corrected estimate cannot represent that stratum")
-    return messages
+        flagged = [m for m, observed in columns.items() if observed[rows].mean() < MIN_STRATUM_OBSERVED_SHARE]
+        n_complete = int(complete[rows].sum())
+        if complete[rows].mean() < MIN_STRATUM_OBSERVED_SHARE:
+            records.append({"stratum": label, "n_samples": size, "n_complete": n_complete, "unobserved": flagged,
+                            "overlap": int(complete.size - size)})
+            missing = (f" ({', '.join(flagged)} observed in under {MIN_STRATUM_OBSERVED_SHARE:.0%} of them: so do the dr "
+                       "estimates of subsets with them)" if flagged else "")
+            messages.append(f"positivity violated: the {size} samples with {label} include {n_complete} complete cases"
+                            "; no weighting can represent them, so the corrected estimate describes the overlap "
+                            f"population only (the {complete.size - size} samples outside {label}), not the whole cohort"
+                            f"{missing}")
+            continue
+        for m in flagged:
+            messages.append(f"positivity: {m} is observed in {int(columns[m][rows].sum())} of the {size} samples with "
+                            f"{label}; no weighting can recover {m}'s informativeness in that stratum")
+    return messages, records
 
 
-def assumption_warnings(data: MultimodalData, modalities: list[str], complete: np.ndarray, correction: dict) -> list[str]:
-    """The ``warnings`` list of an informativeness report (strings, most important first)."""
+def assumption_warnings(data: MultimodalData, modalities: list[str], complete: np.ndarray, correction: dict,
+                        given: Conditioning | None = None) -> list[str]:
+    """The ``warnings`` list of an informativeness report (strings, most important first); ``given`` are the
+    propensity models' conditioning variables (their discrete strata are checked for positivity)."""
     messages = [MAR_UNTESTABLE]
     mnar = _recorded_mnar(data)
     if mnar:
         messages.append(mnar)
     if correction["status"] == "not applicable":
         messages.append(correction["message"])
-    messages += stratum_positivity(data, modalities, complete)
+    messages += stratum_positivity(data, modalities, complete, given)[0]
     if correction.get("warning"):
         messages.append(correction["warning"])
     n_complete = int(complete.sum())

@@ -69,6 +69,11 @@ def field_names(data: MultimodalData, name: str) -> list[str]:
     return [name] if width == 1 else [f"{name}[{j}]" for j in range(width)]
 
 
+def field_label(modality: str, field: str) -> str:
+    """``exam.weight`` for a table column, the bare ``x1`` / ``a[0]`` for unnamed fields."""
+    return field if field == modality or field.startswith(f"{modality}[") else f"{modality}.{field}"
+
+
 def conditioning(data: MultimodalData, outside: Sequence[str] = (), names: Sequence[str] | None = None) -> Conditioning:
     """The conditioning variables of ``data`` (see the module docstring).
 
@@ -91,20 +96,20 @@ def conditioning(data: MultimodalData, outside: Sequence[str] = (), names: Seque
         always = mask.all(axis=0)
         for j in np.flatnonzero(always):
             columns.append(values[:, j])
-            labels.append(f"{name}.{fields[j]}")
+            labels.append(field_label(name, fields[j]))
         if always.all():
             variables.append(name)
         elif always.any():
-            variables.append(f"{', '.join(f'{name}.{fields[j]}' for j in np.flatnonzero(always))} (observed in every row)")
+            variables.append(f"{', '.join(field_label(name, fields[j]) for j in np.flatnonzero(always))} (observed in every row)")
         if name in outside:
             partial = np.flatnonzero(~always & mask.any(axis=0))
             for j in partial:
                 rows = mask[:, j]
                 mean = values[rows, j].mean()
                 columns += [np.where(rows, values[:, j] - mean, 0.0), rows.astype(np.float64)]
-                labels += [f"{name}.{fields[j]}", f"{name}.{fields[j]} observed"]
+                labels += [field_label(name, fields[j]), f"{field_label(name, fields[j])} observed"]
             if partial.size:
-                variables.append(f"{', '.join(f'{name}.{fields[j]}' for j in partial)} (where observed, with their masks)")
+                variables.append(f"{', '.join(field_label(name, fields[j]) for j in partial)} (where observed, with their masks)")
     features = np.column_stack(columns) if columns else np.zeros((data.n_samples, 0))
     return Conditioning(features, labels, variables)
 
@@ -135,6 +140,6 @@ def _named(data: MultimodalData, names: list[str]) -> Conditioning:
                 raise MissmodalError(f"propensity feature {name!r} is missing in {missing} rows; propensity features "
                                      "must be always observed")
             columns.append(np.asarray(data.modalities[modality][:, j], dtype=np.float64))
-            labels.append(f"{modality}.{field_names(data, modality)[j]}")
+            labels.append(field_label(modality, field_names(data, modality)[j]))
     features = np.column_stack(columns) if columns else np.zeros((data.n_samples, 0))
     return Conditioning(features, labels, list(names))

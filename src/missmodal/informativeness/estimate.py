@@ -22,12 +22,14 @@ import numpy as np
 from ..data.multimodal import MultimodalData
 from ..errors import InsufficientDataError, MissmodalError
 from ._threads import single_threaded
-from .assumptions import assumption_warnings
+from .assumptions import assumption_warnings, stratum_positivity
 from .doubly_robust import doubly_robust_metrics
 from .metrics import cross_fitted_metrics, percentile_interval
 from .pid import PID, BatchPID, alphabet_size, discrete_pid
 from .predictors import PREDICTORS, cross_fitted_proba
-from .propensity import PropensityModel, always_observed_features, ipw_weights, weight_diagnostics
+from .conditioning import conditioning
+from .predictability import mechanism_table, predictability
+from .propensity import PropensityModel, ipw_weights, weight_diagnostics
 from .sensitivity import DEFAULT_DELTAS, outcome_score, sensitivity_analysis
 
 VARIANTS = ("naive", "corrected", "dr")
@@ -242,11 +244,14 @@ class Informativeness:
     def _correction_status(self, data: MultimodalData) -> None:
         """``correction_`` and the always-observed features (``features_``) of the propensity models."""
         self.features_, self.feature_names_ = np.zeros((data.n_samples, 0)), []
+        self.conditioning_ = None
         if self.complete_.all():
             self.correction_ = {"status": "not needed", "message": "every modality under study is observed in every "
                                 "sample: there is no missingness to correct, corrected = dr = naive"}
             return
-        self.features_, self.feature_names_ = always_observed_features(data, self.propensity_features)
+        outside = [m for m in data.modality_names if m not in self.modalities_]
+        self.conditioning_ = conditioning(data, outside=outside, names=self.propensity_features)
+        self.features_, self.feature_names_ = self.conditioning_.features, self.conditioning_.names
         if self.features_.shape[1] == 0:
             self.correction_ = {"status": "not applicable", "message": "no covariate or modality is observed in every "
                                 "sample, so P(complete | C) cannot be modelled: the correction cannot apply and only the "
@@ -254,7 +259,8 @@ class Informativeness:
             return
         self.correction_ = {"status": "applied", "message": "inverse probability weighting of complete cases (corrected) "
                             "and of the samples where each subset is observed (dr), MAR given "
-                            f"{', '.join(self.feature_names_)}; positivity assumed"}
+                            f"{'; '.join(self.conditioning_.variables)} (only values observed; no filled-in value); "
+                            "positivity checked below"}
 
     # --- one estimate (the point estimate, or one resample) ---------------------------------------------
     def _propensity_model(self) -> PropensityModel:
@@ -388,7 +394,8 @@ class Informativeness:
             self.timings_["bootstrap"] = time.perf_counter() - start
         self._collect(point, replicates)
         self._diagnostics(data, point)
-        self.warnings_ = assumption_warnings(data, self.modalities_, self.complete_, self.correction_)
+        self.warnings_ = assumption_warnings(data, self.modalities_, self.complete_, self.correction_,
+                                             getattr(self, "conditioning_", None))
         self.sensitivity_ = self._sensitivity(point, y) if self.sensitivity else None
         return self
 
@@ -436,13 +443,19 @@ class Informativeness:
         fitted = point["propensity"]
         self.propensity_model_ = fitted["model"]
         self.weights_ = fitted["weights"]
-        try:
-            auroc = fitted["model"].cross_validated_auroc(self.features_, self.complete_)
-        except InsufficientDataError:  # a training fold with under 10 complete or incomplete samples
-            auroc = None
+        evidence = predictability(self.complete_, self.features_, self.propensity, seed=self.seed)
+        auroc = None if evidence["auroc"] is None else {
+            "auroc": evidence["auroc"], "interval": evidence["interval"],
+            "method": "5-fold cross-validated, hyper-parameters chosen inside each training fold (nested); 95% interval "
+                      "from DeLong's variance per fold and the fold spread"}
         diagnostics = weight_diagnostics(self.weights_, fitted["raw"], self.complete_, self.clip, auroc)
-        self.diagnostics_ = {"propensity": {"method": self.propensity, "features": self.feature_names_, "C": fitted["model"].C_,
+        self.diagnostics_ = {"propensity": {"method": self.propensity, "features": self.conditioning_.variables,
+                                            "columns": self.feature_names_, "C": fitted["model"].C_,
+                                            "complete_verdict": evidence["verdict"], "complete_power": evidence["power"],
                                             **diagnostics},
+                             "positivity": stratum_positivity(data, self.modalities_, self.complete_, self.conditioning_)[1],
+                             "mechanism": mechanism_table(data, method=self.propensity, seed=self.seed,
+                                                          modalities=self.modalities_),
                              "dr": point["dr_info"]}
         if diagnostics["positivity_warning"]:
             self.correction_["warning"] = diagnostics["positivity_warning"]

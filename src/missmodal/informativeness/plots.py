@@ -52,8 +52,13 @@ def summary_lines(report: dict) -> list[str]:
         auroc = ("propensity AUROC not cross-validated (too few complete or incomplete samples per fold)"
                  if propensity["propensity_auroc"] is None else
                  f"propensity AUROC {fmt_estimate(propensity['propensity_auroc'], propensity['propensity_auroc_interval'])} (cross-validated)")
-        lines.append(f"{auroc}, effective sample size {propensity['effective_sample_size']:.0f}, "
+        verdict = f" ({propensity['complete_verdict']})" if propensity.get("complete_verdict") else ""
+        lines.append(f"{auroc}{verdict}, effective sample size {propensity['effective_sample_size']:.0f}, "
                      f"clipped {propensity['share_clipped']:.1%}")
+    if diagnostics.get("mechanism"):
+        lines.append("mechanism (CV AUROC of each modality being observed from the always-observed variables, as in "
+                     "the audit): " + "; ".join(f"{r['name']} {fmt_estimate(r['auroc'], r['interval'])} {r['verdict']}"
+                                                for r in diagnostics["mechanism"]))
     lines.append(f"intervals: {intervals['level']:.0%} {intervals['type']} ({intervals['n_bootstrap']} resamples)")
     width = max([24] + [len(name) + 2 for name in report["subsets"]])  # the name column fits the longest subset
     header = f"{'subset':<{width}}" + "".join(f"{v + ' AUROC':>17}{v + ' I(Y;X) bits [95% CI]':>36}" for v in variants)

@@ -16,7 +16,6 @@ import numpy as np
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from ..data.multimodal import MultimodalData
 from ..errors import InsufficientDataError, MissmodalError
 from ._threads import single_threaded
 from .cv_auroc import cross_validated_auroc
@@ -27,32 +26,6 @@ WEIGHT_QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
 MAX_CLIPPED_SHARE = 0.05
 #: ... or when the effective sample size falls below this share of the complete cases.
 MIN_ESS_SHARE = 0.3
-
-
-def always_observed_features(data: MultimodalData, names: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
-    """The (n, p) matrix of propensity features and the names it was built from.
-
-    By default: every covariate and every modality observed in all rows. ``names`` overrides the choice
-    with modality and/or covariate names; each must be observed in every row.
-    """
-    covariate_names = list(data.covariate_names or [])
-    if names is None:
-        names = [n for m, n in enumerate(data.modality_names) if data.observed[:, m].all()] + covariate_names
-    blocks = []
-    for name in names:
-        if name in data.modalities:
-            m = data.modality_index(name)
-            if not data.observed[:, m].all():
-                raise MissmodalError(f"propensity feature {name!r} is missing in {int((~data.observed[:, m]).sum())} rows; "
-                                     "propensity features must be always observed")
-            blocks.append(np.asarray(data.modalities[name], dtype=np.float64))
-        elif name in covariate_names:
-            blocks.append(data.covariates[:, [covariate_names.index(name)]])
-        else:
-            raise MissmodalError(f"unknown propensity feature {name!r}; modalities: {data.modality_names}, "
-                                 f"covariates: {covariate_names}")
-    features = np.hstack(blocks) if blocks else np.zeros((data.n_samples, 0))
-    return features, list(names)
 
 
 class PropensityModel:
@@ -201,11 +174,14 @@ def weight_diagnostics(weights: np.ndarray, raw_propensity: np.ndarray, complete
     raw = np.asarray(raw_propensity)[complete]
     clipped_share = float(np.mean((raw < clip[0]) | (raw > clip[1])))
     ess = effective_sample_size(weights)
-    warning = None
-    if clipped_share > MAX_CLIPPED_SHARE or ess < MIN_ESS_SHARE * complete.sum():
-        warning = (f"positivity is doubtful: {clipped_share:.1%} of complete cases have a propensity outside "
-                   f"{list(clip)} and the effective sample size is {ess:.0f} of {int(complete.sum())}; "
-                   "corrected estimates rest on few, heavily weighted samples")
+    problems = []
+    if clipped_share > MAX_CLIPPED_SHARE:
+        problems.append(f"{clipped_share:.1%} of complete cases have a propensity outside {list(clip)}, so their weights "
+                        "are capped and the samples they stand for are under-represented")
+    if ess < MIN_ESS_SHARE * complete.sum():
+        problems.append(f"the effective sample size is {ess:.0f} of {int(complete.sum())} complete cases: corrected "
+                        "estimates rest on few, heavily weighted samples")
+    warning = ("positivity is doubtful: " + "; ".join(problems)) if problems else None
     return {
         "propensity_auroc": None if auroc is None else auroc["auroc"],
         "propensity_auroc_interval": None if auroc is None else auroc["interval"],
