@@ -36,7 +36,7 @@ def test_views_and_errors():
 
 #: The layers of missmodal.models, bottom first: a module may import only modules before it.
 LAYERS = ["registry", "layers", "calibration", "hazard", "labels", "preprocess", "predictor", "base", "validation",
-          "files", "schema", "fusion", "film", "moe", "fitted", "tabular", "cox", "ensemble"]
+          "files", "schema", "fusion", "film", "moe", "fitted", "tabular", "cox", "coxboost", "ensemble"]
 
 
 def test_models_modules_import_only_downwards():

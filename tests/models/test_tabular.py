@@ -79,7 +79,7 @@ def test_baseline_files_load_to_identical_predictions_without_pickle(name, data,
 
 
 def test_baselines_are_registered_and_refuse_what_they_cannot_fit(data):
-    assert set(TABULAR.names()) == {"logistic", "gbdt", "cox"}
+    assert set(TABULAR.names()) == {"logistic", "gbdt", "cox", "cox-gbdt"}
     with pytest.raises(MissmodalError, match="supports binary and multiclass"):
         fit_tabular("logistic", make_data(task="regression"))
     with pytest.raises(MissmodalError, match="loss 'group-dro' applies to the fusion networks"):

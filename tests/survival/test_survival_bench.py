@@ -21,7 +21,7 @@ def test_bench_on_a_survival_cohort(tmp_path):
     assert curves["overall"]["survival"][0] == 1.0 and len(curves) > 2
     assert results["imputation"]["rows"][0]["c_harrell"]["mean"] > 0.5
     methods = {row["method"]: row for row in results["models"]["rows"]}
-    assert set(methods) == {"late+erm", "cox"}  # the Cox baseline runs beside the configured models
+    assert set(methods) == {"late+erm", "cox", "cox-gbdt"}  # the survival baselines run beside the configured models
     assert methods["cox"]["c_harrell"]["mean"] > 0.6 and "worst_group_c_harrell" in methods["cox"]
     assert "not supported by informativeness" in json.dumps(results["informativeness"])
     markdown = (tmp_path / "bench" / "results.md").read_text()

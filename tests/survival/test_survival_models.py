@@ -100,3 +100,26 @@ def test_cox_coefficients_match_lifelines_without_ties():
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(T=time, E=event.astype(int))
     fitted = lifelines.CoxPHFitter(penalizer=0.0).fit(frame, "T", "E")
     np.testing.assert_allclose(fit_cox(X, time, event, 0.0), fitted.params_.to_numpy(), atol=1e-5)
+
+
+def test_boosting_gradient_is_the_derivative_of_the_partial_likelihood():
+    from missmodal.models.coxboost import martingale_gradient
+
+    _, time, event = table(40, seed=8)
+    eta = np.random.default_rng(8).normal(size=40)
+    order = np.argsort(time, kind="stable")
+
+    def loglik(values):
+        return partial_likelihood(np.ones(1), values[order][:, None], time[order], event[order].astype(float))
+
+    numeric = np.array([(loglik(eta + 1e-6 * np.eye(40)[j]) - loglik(eta - 1e-6 * np.eye(40)[j])) / 2e-6 for j in range(40)])
+    np.testing.assert_allclose(martingale_gradient(eta, time, event), numeric, atol=1e-5)
+
+
+def test_boosted_cox_learns_and_saves_its_trees(cohort, tmp_path):
+    train, test = cohort
+    model = fit_model(train, model="cox-gbdt", seed=0)
+    assert 1 <= model.info["rounds"] <= 300
+    assert evaluate_model(model, test, n_boot=0)["overall"]["c_harrell"] > 0.6
+    model.save(tmp_path / "boost")
+    np.testing.assert_allclose(load_model(tmp_path / "boost").scores(test), model.scores(test))

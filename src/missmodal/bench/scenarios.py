@@ -77,8 +77,12 @@ def _load_cached(entry_json: str) -> MultimodalData:
 
 
 def dataset_task(entry: Any) -> str | None:
-    """The task of a dataset entry's target (``"survival"``, ``"binary"``, ...)."""
-    return _load_cached(json.dumps(entry, sort_keys=True)).task
+    """The task of a dataset entry's target (``"survival"``, ``"binary"``, ...); a simulated cohort's from its
+    first draw."""
+    entry_json = json.dumps(entry, sort_keys=True)
+    if is_simulated(entry):
+        return _prepare_cached(entry_json, "{}", 0).data.task
+    return _load_cached(entry_json).task
 
 
 def is_natural(entry: Any) -> bool:

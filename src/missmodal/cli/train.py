@@ -65,7 +65,7 @@ RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
               help="Fit the temperature and the binary decision threshold on the validation split.")
 @click.option("--candidates", default=None,
               help="Comma-separated models that --model auto chooses among (default logistic,gbdt,late,attention,"
-                   "concat,remind,film; for a survival target cox,late,attention,concat,remind).")
+                   "concat,remind,film; for a survival target cox,cox-gbdt,late,attention,concat,remind).")
 @click.option("--time-budget", type=float, default=None, help="--model auto: seconds after which no further candidate starts.")
 @click.option("--resume", is_flag=True, help="Continue from OUTPUT/checkpoint.pt.")
 @schema_options

@@ -28,7 +28,7 @@ from .predictor import Predictor
 from .preprocess import Preprocessing
 from .registry import ENSEMBLE, MODELS, NETWORKS, TABULAR
 from .tabular import TabularModel, fit_tabular
-from . import cox  # noqa: F401,E402  (registers the survival baseline)
+from . import cox, coxboost  # noqa: F401,E402  (register the survival baselines)
 
 __all__ = [
     "ENSEMBLE", "EnsembleModel", "MODELS", "FittedModel", "FusionModel", "FusionOutput", "GroupIndex", "Predictor",

@@ -35,6 +35,23 @@ def _sorted_by_time(X: np.ndarray, time: np.ndarray, event: np.ndarray):
     return X[order], time[order], event[order].astype(np.float64)
 
 
+def breslow_terms(eta: np.ndarray, time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
+    """Risk-set quantities of log-risks ``eta`` on data sorted by increasing time: ``w = exp(eta - max eta)``,
+    ``s0`` (the risk-set sum of ``w`` at each sample's time), ``hazard`` (the Breslow cumulative hazard ``A_j``
+    at ``t_j``, on the same shifted scale), ``first`` (first index of each sample's tie), ``event_times`` (first
+    index of each distinct event time) and ``deaths`` there."""
+    shift = eta.max()
+    w = np.exp(eta - shift)
+    first = np.searchsorted(time, time, side="left")  # risk sets over t_j >= t_i start at the tie's first sample
+    s0 = np.cumsum(w[::-1])[::-1][first]
+    event_times = np.unique(first[event > 0])
+    deaths = np.bincount(first, weights=event, minlength=len(time))[event_times]
+    increments = np.zeros(len(time))
+    increments[event_times] = deaths / s0[event_times]
+    return {"shift": shift, "w": w, "s0": s0, "first": first, "event_times": event_times, "deaths": deaths,
+            "hazard": np.cumsum(increments)}
+
+
 def partial_likelihood(beta: np.ndarray, X: np.ndarray, time: np.ndarray, event: np.ndarray,
                        derivatives: bool = False):
     """Breslow partial log-likelihood ``l(beta)``; with ``derivatives`` also its gradient (F,) and Hessian (F, F).
@@ -42,21 +59,13 @@ def partial_likelihood(beta: np.ndarray, X: np.ndarray, time: np.ndarray, event:
     ``X``, ``time``, ``event`` must be sorted by increasing time (see :func:`_sorted_by_time`).
     """
     eta = X @ beta
-    shift = eta.max()
-    w = np.exp(eta - shift)
-    # risk-set sums over t_j >= t_i: reverse cumulative sums, taken at the first sample of each tie
-    first = np.searchsorted(time, time, side="left")
-    s0 = np.cumsum(w[::-1])[::-1][first]
-    loglik = float(np.sum(event * (eta - shift - np.log(s0))))
+    terms = breslow_terms(eta, time, event)
+    loglik = float(np.sum(event * (eta - terms["shift"] - np.log(terms["s0"]))))
     if not derivatives:
         return loglik
-    s1 = np.cumsum((w[:, None] * X)[::-1], axis=0)[::-1][first]
-    unique_first = np.unique(first[event > 0])  # one row per distinct event time
-    deaths = np.bincount(first, weights=event, minlength=len(time))[unique_first]
-    xbar = s1[unique_first] / s0[unique_first, None]
-    increments = np.zeros(len(time))
-    increments[unique_first] = deaths / s0[unique_first]
-    hazard = np.cumsum(increments)  # Breslow cumulative hazard at each t_j (up to the shift)
+    w, hazard, at, deaths = terms["w"], terms["hazard"], terms["event_times"], terms["deaths"]
+    s1 = np.cumsum((w[:, None] * X)[::-1], axis=0)[::-1][terms["first"]]
+    xbar = s1[at] / terms["s0"][at, None]
     gradient = X.T @ (event - w * hazard)
     hessian = -(X.T @ ((w * hazard)[:, None] * X) - (xbar * deaths[:, None]).T @ xbar)
     return loglik, gradient, hessian

@@ -30,7 +30,7 @@ from .trainer import TrainConfig, Trainer
 INNER_FRACTION = 0.15
 DEFAULT_CANDIDATES = ("logistic", "gbdt", "late", "attention", "concat", "remind", "film")
 #: The default candidates of a survival target (the classification baselines fit no time-to-event target).
-SURVIVAL_CANDIDATES = ("cox", "late", "attention", "concat", "remind")
+SURVIVAL_CANDIDATES = ("cox", "cox-gbdt", "late", "attention", "concat", "remind")
 
 
 def candidates_for(task: str, candidates: Sequence[str] | None) -> tuple[list[str], list[str]]:
