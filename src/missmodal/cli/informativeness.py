@@ -18,7 +18,10 @@ from ._common import load_data_argument, status, write_json, schema_options
 @click.option("--clip", nargs=2, type=float, default=(0.05, 0.95), show_default=True, help="Propensity clipping bounds.")
 @click.option("--predictor", type=click.Choice(["logistic", "mlp", "frequency"]), default="logistic", show_default=True,
               help="frequency: smoothed class frequencies per distinct value (discrete modalities only; fast).")
-@click.option("--folds", type=int, default=3, show_default=True, help="Cross-fitting folds.")
+@click.option("--folds", type=int, default=3, show_default=True,
+              help="Cross-fitting folds (lowered, to at least 2, where a subset's smallest class is smaller).")
+@click.option("--repeats", type=int, default=3, show_default=True,
+              help="Cross-fitting repeated on this many seeded splits, out-of-fold probabilities averaged.")
 @click.option("--bootstrap", type=int, default=200, show_default=True, help="Bootstrap resamples for the intervals (0: none).")
 @click.option("--interval", type=click.Choice(["refit", "fixed"]), default="refit", show_default=True,
               help="refit: propensities and predictors refitted in every bootstrap resample; fixed: models held fixed (faster, under-covers).")
@@ -28,8 +31,8 @@ from ._common import load_data_argument, status, write_json, schema_options
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results as JSON.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report.")
-def command(data, data_options, pair, modalities, subsets, propensity_features, propensity, clip, predictor, folds, bootstrap,
-            interval, jobs, sensitivity, pid_method, seed, json_path, html_path) -> None:
+def command(data, data_options, pair, modalities, subsets, propensity_features, propensity, clip, predictor, folds, repeats,
+            bootstrap, interval, jobs, sensitivity, pid_method, seed, json_path, html_path) -> None:
     """Naive (complete-case), corrected (IPW) and dr (available-case, doubly robust) informativeness of each
     modality of DATA, with intervals and the assumptions they rest on."""
     from .._paths import guard_outputs
@@ -44,7 +47,7 @@ def command(data, data_options, pair, modalities, subsets, propensity_features, 
     report = informativeness_report(
         dataset, pair=pair, predictor=predictor, bootstrap=bootstrap, seed=seed, modalities=names(modalities),
         subsets=list(subsets), propensity=propensity, propensity_features=names(propensity_features), clip=tuple(clip),
-        n_folds=folds, interval=interval, n_jobs=jobs, sensitivity=sensitivity, pid_method=pid_method, progress=status)
+        n_folds=folds, n_repeats=repeats, interval=interval, n_jobs=jobs, sensitivity=sensitivity, pid_method=pid_method, progress=status)
     for line in summary_lines(report):
         click.echo(line)
     if json_path:

@@ -261,6 +261,8 @@ class Informativeness:
 
     def _design(self, data: MultimodalData, name: str, rows: np.ndarray) -> np.ndarray:
         """Features of subset ``name`` on ``rows`` (bool): raw, or one-hot joint codes when discrete."""
+        if not rows.any():
+            raise InsufficientDataError(f"no sample has all of {name} observed")
         x = np.hstack([data.modalities[m][rows] for m in name.split(SEPARATOR)])
         _, codes = np.unique(x, axis=0, return_inverse=True)
         codes = codes.reshape(-1)
