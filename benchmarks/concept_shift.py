@@ -2,7 +2,7 @@
 
 Usage::
 
-    OMP_NUM_THREADS=1 python benchmarks/concept_shift.py run --seeds 3 --workers 2   # -> models_concept_shift.json
+    OMP_NUM_THREADS=1 python benchmarks/concept_shift.py run --seeds 3 --workers 1   # -> models_concept_shift.json
     python benchmarks/models.py report                                               # includes part (g)
 
 Data: :func:`missmodal.data.concept_shift.concept_shift_cohort` with its defaults (5 modalities of 8 features,
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 import warnings
 from pathlib import Path
@@ -32,7 +33,6 @@ import numpy as np
 from models import RESULTS, machine, paired, run_jobs, verdict, write
 
 PART = "concept_shift"
-CANDIDATES = ["logistic", "gbdt", "late", "attention", "concat", "remind", "film"]
 #: name -> (model, loss, settings, model params) of the single models beside auto's candidates.
 SINGLES = {
     "attention": ("attention", "erm", {"diagnostics": True, "diagnostics_every": 10}, {}),
@@ -93,7 +93,7 @@ def auto_job(seed: int) -> list[dict]:
     and the loss-weighted ensemble of the same members."""
     from missmodal.data.concept_shift import concept_shift_cohort
     from missmodal.train import TrainConfig
-    from missmodal.train.auto import candidate_row, ensemble_from, fit_candidate, pooled_validation_groups
+    from missmodal.train.auto import candidate_row, candidates_for, ensemble_from, fit_candidate, pooled_validation_groups
 
     warnings.filterwarnings("ignore")
     cohort = concept_shift_cohort(seed=seed)
@@ -101,7 +101,7 @@ def auto_job(seed: int) -> list[dict]:
     groups = pooled_validation_groups(cohort.val, config.min_group_size)
     members, rows, out = [], [], []
     start = time.perf_counter()
-    for name in CANDIDATES:
+    for name in candidates_for(cohort.train.task, None, config.selection)[0]:
         begun = time.perf_counter()
         members.append(fit_candidate(name, cohort.train, cohort.val, config, {}, None))
         rows.append(candidate_row(name, members[-1], cohort.val, time.perf_counter() - begun, groups))
@@ -112,17 +112,21 @@ def auto_job(seed: int) -> list[dict]:
         ensemble = ensemble_from(members, rows, cohort.train, cohort.val, extra=None, groups=grouping,
                                  min_group_size=config.min_group_size)
         out.append({"model": label, "seed": seed, "seconds": seconds, **evaluate(ensemble, cohort),
-                    "members": {m.name: float(w) for m, w in zip(ensemble.members, ensemble.weights)},
+                    "members": {r["name"]: r["weight"] for r in ensemble.info["auto"]["candidates"] if r["weight"] > 0},
                     "selection": ensemble.info["auto"]["selection"]})
     return out
 
 
 def part_run(seeds: int, workers: int) -> None:
-    wall = time.perf_counter()
+    from missmodal.train.auto import candidates_for
+
+    wall, load = time.perf_counter(), os.getloadavg()
     jobs = [(auto_job, (seed,)) for seed in range(seeds)] + [(single_job, (name, seed)) for seed in range(seeds) for name in SINGLES]
     rows = [row for output in run_jobs(jobs, workers) for row in output]
-    write(PART, {"part": PART, "seeds": seeds, "data": "concept_shift_cohort(seed=s) defaults", "candidates": CANDIDATES,
-                 "rows": rows, "wall_minutes": (time.perf_counter() - wall) / 60, "workers": workers, "machine": machine()})
+    write(PART, {"part": PART, "seeds": seeds, "data": "concept_shift_cohort(seed=s) defaults", "candidates": candidates_for("binary", None, "worst")[0],
+                 "rows": rows, "wall_minutes": (time.perf_counter() - wall) / 60, "workers": workers, "machine": machine(),
+                 "command": f"OMP_NUM_THREADS=1 python benchmarks/concept_shift.py run --seeds {seeds} --workers {workers}",
+                 "load_average_1_5_15": {"start": load, "end": os.getloadavg()}})
 
 
 def _mean_sd(values) -> str:
@@ -181,7 +185,11 @@ def markdown_lines() -> list[str]:
         lines.append(f"- Worst groups of {AUTO_WORST}: " + ", ".join(f"{r['worst_group_name']} ({r['worst_group']:.3f}, Bayes "
                                                                  f"{r['bayes_of_worst_group']:.3f})" for r in worst) + ".")
     lines += ["", f"Wall time {part['wall_minutes']:.1f} min with {part['workers']} worker processes, one torch thread each, "
-              f"on a {part['machine']['cpu_count']}-core machine shared with other jobs.", ""]
+              f"on a {part['machine']['cpu_count']}-core machine shared with other jobs"
+              + (" (load average over 1/5/15 min: start {}, end {})".format(
+                  *("/".join(f"{v:.1f}" for v in part["load_average_1_5_15"][k]) for k in ("start", "end")))
+                 if "load_average_1_5_15" in part else "") + "."
+              + (f" Command: `{part['command']}`." if "command" in part else ""), ""]
     return lines
 
 
@@ -189,7 +197,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("part", choices=["run", "report"])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     if args.part == "run":
         part_run(args.seeds, args.workers)

@@ -11,7 +11,10 @@ from model_data import make_data
 from missmodal.cli import main
 from missmodal.data import write_data
 from missmodal.models import greedy_selection
-from missmodal.train.auto import DEFAULT_CANDIDATES, pooled_validation_groups
+from missmodal.errors import MissmodalError
+from missmodal.train import TrainConfig, fit_model
+from missmodal.train.auto import (DEFAULT_CANDIDATES, TAIL_CANDIDATES, candidate_spec, candidates_for, fit_candidate,
+                                  pooled_validation_groups)
 
 
 def members_head_vs_tail():
@@ -45,6 +48,35 @@ def test_rare_validation_groups_are_pooled_into_their_nearest_frequent_superset(
 
 def test_film_is_an_auto_candidate_by_default():
     assert "film" in DEFAULT_CANDIDATES
+
+
+def test_worst_selection_adds_the_excess_loss_film_where_the_task_allows_it():
+    assert candidates_for("binary", None, "worst")[0] == [*DEFAULT_CANDIDATES, *TAIL_CANDIDATES]
+    assert "film+group-dro-excess" in TAIL_CANDIDATES
+    assert candidates_for("binary", None, "mean")[0] == list(DEFAULT_CANDIDATES)
+    usable, left_out = candidates_for("multilabel", ["late", "film+group-dro-excess"], "worst")
+    assert usable == ["late"] and left_out == ["film+group-dro-excess"]
+
+
+@pytest.mark.parametrize("name", ["film+nope", "logistic+group-dro", "nope", "film+"])
+def test_a_candidate_is_a_model_or_a_network_plus_a_loss(name):
+    assert candidate_spec("film+group-dro") == ("film", "group-dro") and candidate_spec("gbdt") == ("gbdt", None)
+    if name == "film+":
+        assert candidate_spec(name) == ("film", None)
+        return
+    with pytest.raises(MissmodalError, match="network\\+loss"):
+        candidate_spec(name)
+
+
+def test_a_network_plus_loss_candidate_is_trained_with_that_loss():
+    train, val = make_data(n=160, task="binary").split((0.7, 0.3), seed=0)
+    fitted = fit_model(train, val, model="auto", candidates=["late", "late+group-dro-excess"], epochs=2, jobs=1, seed=0,
+                       selection="worst", min_group_size=3)
+    rows = {row["name"]: row for row in fitted.info["auto"]["candidates"]}
+    assert set(rows) == {"late", "late+group-dro-excess"}
+    member = fit_candidate("late+group-dro-excess", train, val, TrainConfig(epochs=2, seed=0), {}, None)
+    assert member.info["train"]["loss"] == "group-dro-excess" and member.info["reference_losses"]
+    assert fit_candidate("late", train, val, TrainConfig(epochs=2, seed=0), {}, None).info["train"]["loss"] == "erm"
 
 
 def test_cli_auto_selection_worst_says_so_and_records_the_worst_group(tmp_path):

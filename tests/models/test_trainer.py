@@ -12,6 +12,7 @@ from model_data import make_data, resumable_run
 
 from missmodal.errors import MissmodalError
 from missmodal.train import TrainConfig, Trainer, fit_model
+from missmodal.train.trainer import selection_key
 
 FAST = dict(epochs=3, batch_size=32, patience=None)
 
@@ -215,3 +216,13 @@ def test_classifiers_are_calibrated_on_validation_and_scores_use_the_temperature
     assert np.allclose(fitted.scores(val), apply_temperature(fitted.raw_scores(val), "multiclass", calibration["temperature"]))
     raw = fit_model(train, val, model="attention", calibrate=False, **FAST)
     assert "calibration" not in raw.info and np.allclose(raw.scores(val), raw.raw_scores(val))
+
+
+def test_worst_group_ties_go_to_the_higher_mean_and_the_selected_epoch_is_the_best_key(data):
+    assert selection_key({"val_worst": 0.7, "val_mean": 0.85}, "worst") > selection_key({"val_worst": 0.7, "val_mean": 0.80}, "worst")
+    assert selection_key({"val_worst": 0.8, "val_mean": 0.80}, "worst") > selection_key({"val_worst": 0.7, "val_mean": 0.95}, "worst")
+    assert selection_key({"val_worst": 0.1, "val_mean": 0.9}, "mean") > selection_key({"val_worst": 0.9, "val_mean": 0.8}, "mean")
+    train, val = data.split((0.75, 0.25), seed=0)
+    fitted = fit_model(train, val, model="attention", selection="worst", min_group_size=3, **FAST)
+    keys = [selection_key(h, "worst") for h in fitted.history]
+    assert fitted.info["best_epoch"] == 1 + keys.index(max(keys))

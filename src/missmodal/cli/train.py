@@ -64,8 +64,9 @@ RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
 @click.option("--calibrate/--no-calibrate", default=True, show_default=True,
               help="Fit the temperature and the binary decision threshold on the validation split.")
 @click.option("--candidates", default=None,
-              help="Comma-separated models that --model auto chooses among (default logistic,gbdt,late,attention,"
-                   "concat,remind,film; for a survival target cox,cox-gbdt,late,attention,concat,remind).")
+              help="Comma-separated models that --model auto chooses among, a network optionally as network+loss "
+                   "(default logistic,gbdt,late,attention,concat,remind,film, and film+group-dro-excess with "
+                   "--selection worst; for a survival target cox,cox-gbdt,late,attention,concat,remind).")
 @click.option("--time-budget", type=float, default=None, help="--model auto: seconds after which no further candidate starts.")
 @click.option("--resume", is_flag=True, help="Continue from OUTPUT/checkpoint.pt.")
 @schema_options

@@ -3,7 +3,9 @@
 Each candidate (tabular baselines first, then fusion networks, in the given order) is fitted on the training
 split, selected/early-stopped and calibrated on the validation split; then greedy ensemble selection
 (:func:`missmodal.models.greedy_selection`) weights them by the validation loss of the averaged scores. The
-test data are never seen. The candidates are fitted in parallel single-threaded processes (``jobs``). A time
+test data are never seen. A candidate ``model+loss`` (e.g. ``film+group-dro-excess``) is that fusion network
+trained with that loss instead of the run's; with ``selection="worst"`` the default candidates gain
+:data:`TAIL_CANDIDATES`. The candidates are fitted in parallel single-threaded processes (``jobs``). A time
 budget stops new candidates from starting once it is spent (the first one always runs; candidates are then
 fitted one after another). The members, their validation scores and weights are recorded in ``info["auto"]``.
 """
@@ -23,22 +25,44 @@ from ..errors import MissmodalError
 from ..evaluate.metrics import auroc
 from ..models import NETWORKS, TABULAR, EnsembleModel, Preprocessing, Predictor, fit_tabular, greedy_selection
 from ..models.ensemble import validation_loss, worst_group_score
+from .losses import LOSSES
 from .rare import pool_rare_groups
 from .trainer import TrainConfig, Trainer
 
 #: Share of the training data a survival network selects its epoch on inside ``auto``.
 INNER_FRACTION = 0.15
 DEFAULT_CANDIDATES = ("logistic", "gbdt", "late", "attention", "concat", "remind", "film")
+#: Added to the default candidates under ``selection="worst"`` (classification and regression): the
+#: mask-conditioned network trained on the excess-loss group DRO, the tail model of the concept-shift benchmark.
+TAIL_CANDIDATES = ("film+group-dro-excess",)
+#: The tasks whose reference losses the excess-loss group DRO can compute (:mod:`missmodal.train.reference`).
+EXCESS_TASKS = ("binary", "multiclass", "regression")
 #: The default candidates of a survival target (the classification baselines fit no time-to-event target).
 SURVIVAL_CANDIDATES = ("cox", "cox-gbdt", "late", "attention", "concat", "remind")
 
 
-def candidates_for(task: str, candidates: Sequence[str] | None) -> tuple[list[str], list[str]]:
-    """The candidates that can fit ``task`` (default: :data:`DEFAULT_CANDIDATES`, or :data:`SURVIVAL_CANDIDATES`
-    for survival) and the tabular ones left out because they cannot."""
+def candidate_spec(name: str) -> tuple[str, str | None]:
+    """``"model"`` or ``"model+loss"`` -> (model, loss or None); the loss only for a fusion network."""
+    model, _, loss = name.partition("+")
+    known = [*TABULAR.names(), *NETWORKS.names()]
+    if model not in known or (loss and (model not in NETWORKS or loss not in LOSSES.names())):
+        raise MissmodalError(f"auto candidates must be among {known}, or a fusion network+loss with a loss in "
+                             f"{LOSSES.names()} (e.g. film+group-dro-excess), got {name!r}")
+    return model, loss or None
+
+
+def candidates_for(task: str, candidates: Sequence[str] | None, selection: str = "mean") -> tuple[list[str], list[str]]:
+    """The candidates that can fit ``task`` (default: :data:`DEFAULT_CANDIDATES`, with :data:`TAIL_CANDIDATES`
+    under ``selection="worst"`` for classification and regression, or :data:`SURVIVAL_CANDIDATES` for survival)
+    and those left out because they cannot (tabular baselines without the task, excess-loss DRO on a
+    multi-label or survival target)."""
     if candidates is None:
-        candidates = SURVIVAL_CANDIDATES if task == "survival" else DEFAULT_CANDIDATES
-    usable = [c for c in candidates if c not in TABULAR or task in TABULAR.get(c).tasks]
+        tail = TAIL_CANDIDATES if selection == "worst" and task in EXCESS_TASKS else ()
+        candidates = SURVIVAL_CANDIDATES if task == "survival" else (*DEFAULT_CANDIDATES, *tail)
+    specs = [candidate_spec(c) for c in candidates]
+    usable = [c for c, (model, loss) in zip(candidates, specs)
+              if (model not in TABULAR or task in TABULAR.get(model).tasks)
+              and not (loss == "group-dro-excess" and task not in EXCESS_TASKS)]
     return usable, [c for c in candidates if c not in usable]
 
 
@@ -74,13 +98,17 @@ def validation_summary(model: Predictor, val_data: MultimodalData,
 
 def fit_candidate(name: str, train_data: MultimodalData, val_data: MultimodalData, config: TrainConfig,
                   model_params: dict[str, Any], callback: Callable[[dict], None] | None) -> Predictor:
-    """One candidate: a tabular baseline (seeded by ``config.seed``) or a fusion network trained with ``config``.
+    """One candidate: a tabular baseline (seeded by ``config.seed``) or a fusion network trained with ``config``
+    (with the loss of a ``model+loss`` name, :func:`candidate_spec`).
 
     For a survival target a network selects its epoch on an inner split of the training data (15%, seeded), not
     on ``val_data``, so that its validation C-index, which the ensemble and :func:`baseline_guard` compare with
     the baseline's, is not optimistic by the epoch selection; ``val_data`` then only calibrates it."""
+    name, loss = candidate_spec(name)
     if name in TABULAR:
         return fit_tabular(name, train_data, val_data, seed=config.seed)
+    if loss is not None and loss != config.loss:
+        config = replace(config, loss=loss, loss_params={})
     if train_data.task == "survival":
         inner_train, inner_val = train_data.split((1 - INNER_FRACTION, INNER_FRACTION), seed=config.seed)
         model = Trainer(name, replace(config, calibrate=False), model_params, callback=callback).fit(inner_train, inner_val)
@@ -106,8 +134,9 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
     Parameters
     ----------
     train_data, val_data : training and validation data (the test data are not an argument).
-    candidates : names of tabular baselines or fusion networks in :data:`missmodal.models.MODELS` (default: by
-        task, see :func:`candidates_for`; baselines that cannot fit the task are left out and recorded).
+    candidates : names of tabular baselines or fusion networks in :data:`missmodal.models.MODELS`, or
+        ``network+loss`` (default: by task and selection, see :func:`candidates_for`; candidates that cannot
+        fit the task are left out and recorded).
     time_budget : seconds after which no further candidate starts (None: fit them all).
     config : training settings of the fusion candidates (their seed also seeds the baselines).
     model_params : keyword arguments of the fusion candidates.
@@ -119,10 +148,9 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
         called from other processes.
     """
     config = config or TrainConfig()
-    unknown = [c for c in candidates or () if c not in TABULAR and c not in NETWORKS]
-    if unknown or (candidates is not None and not candidates):
-        raise MissmodalError(f"auto candidates must be among {[*TABULAR.names(), *NETWORKS.names()]}, got {list(candidates)}")
-    candidates, not_applicable = candidates_for(train_data.task, candidates)
+    if candidates is not None and not candidates:
+        raise MissmodalError(f"auto candidates must be among {[*TABULAR.names(), *NETWORKS.names()]}, got []")
+    candidates, not_applicable = candidates_for(train_data.task, candidates, config.selection)
     if not candidates:
         raise MissmodalError(f"none of the auto candidates {not_applicable} fits a {train_data.task} target")
     if time_budget is not None and time_budget <= 0:
@@ -131,7 +159,6 @@ def fit_auto(train_data: MultimodalData, val_data: MultimodalData, candidates: S
     # survival ensembles stay on the C-index (a per-sample score has no meaning there) and the cox guard
     worst = config.selection == "worst" and train_data.task != "survival"
     groups = pooled_validation_groups(val_data, config.min_group_size) if worst else None
-    members, rows, skipped = [], [], []
     members, rows, skipped = [], [], []
     if time_budget is None and resolve_jobs(jobs) > 1:
         fit = partial(timed_candidate, train_data=train_data, val_data=val_data, config=config,

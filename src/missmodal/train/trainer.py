@@ -59,7 +59,7 @@ class TrainConfig:
     warmup_epochs : epochs of ERM before ``loss`` takes over (REMIND's schedule). None: a quarter of the
         epochs for ``group-dro`` and ``group-dro-excess``, 0 otherwise.
     selection : keep the epoch with the best validation ``"mean"`` metric or ``"worst"``-group metric
-        (accuracy; negative MSE for regression; Harrell's C-index for survival). Only epochs after the warm-up compete (the warm-up
+        (accuracy; negative MSE for regression; Harrell's C-index for survival; a tie in the worst group goes to the higher mean, :func:`selection_key`). Only epochs after the warm-up compete (the warm-up
         prepares the model that ``loss`` then trains), unless the warm-up is the whole run.
     patience : stop after this many post-warm-up epochs without an improvement of the selection metric by
         more than ``min_delta`` (None: never).
@@ -204,6 +204,14 @@ def selection_metrics(scores: np.ndarray, target: np.ndarray, codes: np.ndarray,
     return {"mean": mean, "worst": float(min(group_values)) if group_values else mean}
 
 
+def selection_key(record: dict[str, Any], selection: str) -> tuple[float, float]:
+    """What an epoch's validation ``record`` is selected by, compared as a tuple (higher is better):
+    ``(val_mean, 0)``, or ``(val_worst, val_mean)`` for worst-group selection, whose ties (frequent: a
+    validation group of ten samples moves in steps of 0.1) go to the higher mean metric rather than to the
+    first epoch that reached the worst-group maximum."""
+    return (record["val_worst"], record["val_mean"]) if selection == "worst" else (record["val_mean"], 0.0)
+
+
 def survival_selection(risk: np.ndarray, target: np.ndarray, codes: np.ndarray, min_group_size: int) -> dict[str, float]:
     """Harrell's C overall (``mean``) and in the worst group of at least ``min_group_size`` samples with a
     comparable pair (``worst``); 0.5 (chance) where no pair is comparable."""
@@ -328,8 +336,9 @@ class Trainer:
 
         self._data = {"train": data_fingerprint(train_data), "val": data_fingerprint(val_data),
                       "n_train": train_data.n_samples, "n_val": val_data.n_samples}
-        state = {"epoch": 0, "best_score": -np.inf, "best_epoch": -1, "bad_epochs": 0, "stopped": False,
-                 "reference_score": -np.inf, "best_state": copy.deepcopy(module.state_dict())}
+        state = {"epoch": 0, "best_score": -np.inf, "best_tiebreak": -np.inf, "best_epoch": -1, "bad_epochs": 0,
+                 "stopped": False, "reference_score": -np.inf, "reference_tiebreak": -np.inf,
+                 "best_state": copy.deepcopy(module.state_dict())}
         self.history_ = []
         if resume:
             self._restore(module, optimizer, objective, state)
@@ -356,14 +365,17 @@ class Trainer:
             record: dict[str, Any] = {"epoch": epoch + 1, "objective": "erm" if active is warmup else config.loss,
                                       "train_loss": total / max(batches, 1)}
             record.update(self._validate(module, val, preprocessing, val_data, loss_fn, context))
-            score = record["val_" + config.selection]
-            improved = broadcast_flag(score > state["best_score"], context)
-            progressed = broadcast_flag(score > state["reference_score"] + config.min_delta, context)
+            score, tiebreak = selection_key(record, config.selection)
+            best = (state["best_score"], state["best_tiebreak"])
+            restart = (state["reference_score"] + config.min_delta, state["reference_tiebreak"])
+            improved = broadcast_flag((score, tiebreak) > best, context)
+            progressed = broadcast_flag((score, tiebreak) > restart, context)
             if config.selectable(epoch):  # warm-up epochs neither compete nor count towards early stopping
                 if improved:
-                    state.update(best_score=score, best_epoch=epoch + 1, best_state=copy.deepcopy(module.state_dict()))
+                    state.update(best_score=score, best_tiebreak=tiebreak, best_epoch=epoch + 1,
+                                 best_state=copy.deepcopy(module.state_dict()))
                 if progressed:
-                    state.update(reference_score=score, bad_epochs=0)
+                    state.update(reference_score=score, reference_tiebreak=tiebreak, bad_epochs=0)
                 else:
                     state["bad_epochs"] += 1
             if "q" in objective.state_dict():
