@@ -89,11 +89,12 @@ def test_natural_missingness_has_no_oracle(tmp_path):
     assert "natural missingness" in (tmp_path / "out" / "report.html").read_text()
 
 
-def test_informativeness_with_too_few_complete_cases_is_skipped_with_its_reason(tmp_path):
+def test_informativeness_with_too_few_complete_cases_reports_dr_and_names_what_is_refused(tmp_path):
     config = small_config(sections=["informativeness"], scenarios=[{"name": "mcar60", "mechanism": "mcar", "rate": 0.6}])
     results = run_bench(config, tmp_path)
-    assert results["cells"]["failed"] == []
-    skipped = results["informativeness"]["skipped"]
-    assert len(skipped) == 1 and "too few complete cases" in skipped[0]["reason"]
-    assert results["informativeness"]["rows"] == []
-    assert "too few complete cases" in (tmp_path / "report.html").read_text()
+    assert results["cells"]["failed"] == [] and results["informativeness"]["skipped"] == []
+    (row,) = results["informativeness"]["rows"]
+    assert "only 4 samples have all of m0+m1+m2 observed" in row["refused"]["naive"]["m0"]
+    information = row["quantities"]["information_bits"]
+    assert information["m0"]["naive"]["mean"] is None and information["m0"]["dr"]["mean"] is not None
+    assert "not estimated (naive)" in (tmp_path / "report.html").read_text()

@@ -146,7 +146,7 @@ def test_refitted_bootstrap_is_labelled_and_differs_from_the_fixed_one():
     fixed = Informativeness(interval="fixed", **params).fit(data).to_dict()
     assert "held fixed" in fixed["intervals"]["type"]
     assert fixed["intervals"]["corrected"] != refit["intervals"]["corrected"]
-    for name, bits in refit["corrected"]["information_bits"].items():  # same point estimate
+    for name, bits in refit["corrected"]["plug_in"]["information_bits"].items():  # same plug-in estimate
         assert fixed["corrected"]["information_bits"][name] == pytest.approx(bits, abs=1e-12)
 
 

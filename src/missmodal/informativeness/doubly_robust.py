@@ -78,7 +78,7 @@ def _augmented_means(evaluation: np.ndarray, observed: np.ndarray, weight: np.nd
 
 def doubly_robust_metrics(design: np.ndarray, y: np.ndarray, observed: np.ndarray, propensity: np.ndarray | None,
                           features: np.ndarray, frequency: np.ndarray, evaluation: np.ndarray, predictor: str,
-                          n_folds: int, seed: int, n_classes: int) -> tuple[dict[str, np.ndarray], dict]:
+                          n_folds: int, seed: int, n_classes: int, n_repeats: int = 1) -> tuple[dict[str, np.ndarray], dict]:
     """The ``dr`` metrics of one subset, for each evaluation row.
 
     Parameters
@@ -89,6 +89,7 @@ def doubly_robust_metrics(design: np.ndarray, y: np.ndarray, observed: np.ndarra
     features : (n, p) always-observed variables C (the outcome model's inputs).
     frequency : (n,) training multiplicities (bootstrap counts; ones for the estimate).
     evaluation : (R, n) evaluation multiplicities (row 0 the estimate).
+    n_repeats : repeated cross-fitting of the predictor (:func:`~missmodal.informativeness.predictors.cross_fitted_proba`).
 
     Returns the metrics (arrays (R,), keys as :func:`~missmodal.informativeness.metrics.weighted_metrics`)
     and ``{"n_observed", "effective_sample_size", "augmented"}``.
@@ -96,11 +97,12 @@ def doubly_robust_metrics(design: np.ndarray, y: np.ndarray, observed: np.ndarra
     y_obs = y[observed]
     if propensity is None:
         proba, folds = cross_fitted_proba(design, y, frequency if (frequency != 1).any() else None, predictor,
-                                          n_folds, seed, n_classes)
+                                          n_folds, seed, n_classes, n_repeats)
         return cross_fitted_metrics(y, proba, evaluation, folds), {
             "n_observed": int(observed.sum()), "effective_sample_size": float(observed.sum()), "augmented": False}
     weight = 1.0 / propensity[observed]
-    proba, folds = cross_fitted_proba(design, y_obs, frequency[observed] * weight, predictor, n_folds, seed, n_classes)
+    proba, folds = cross_fitted_proba(design, y_obs, frequency[observed] * weight, predictor, n_folds, seed, n_classes,
+                                      n_repeats)
     metrics = cross_fitted_metrics(y_obs, proba, evaluation[:, observed] * weight, folds)
     losses = np.column_stack([-np.log2(np.clip(proba[np.arange(len(y_obs)), y_obs], PROBABILITY_FLOOR, 1.0)),
                               (proba.argmax(axis=1) == y_obs).astype(float)])

@@ -24,9 +24,9 @@ from ..errors import InsufficientDataError, MissmodalError
 from ._threads import single_threaded
 from .assumptions import assumption_warnings, stratum_positivity
 from .doubly_robust import doubly_robust_metrics
-from .metrics import cross_fitted_metrics, percentile_interval
+from .metrics import METRICS, bias_corrected, cross_fitted_metrics, percentile_interval
 from .pid import PID, BatchPID, alphabet_size, discrete_pid
-from .predictors import PREDICTORS, cross_fitted_proba
+from .predictors import MIN_FOLDS, PREDICTORS, cross_fitted_proba
 from .conditioning import conditioning
 from .predictability import mechanism_table, predictability
 from .propensity import PropensityModel, ipw_weights, weight_diagnostics
@@ -36,7 +36,8 @@ VARIANTS = ("naive", "corrected", "dr")
 REPORTED_METRICS = ("auroc", "auprc", "accuracy", "cross_entropy", "information_bits")
 PID_METHODS = ("auto", "exact", "batch")
 INTERVAL_METHODS = {
-    "refit": "percentile bootstrap over the samples of the cohort; propensity models and predictors refitted in every resample",
+    "refit": "basic bootstrap over the samples of the cohort, propensity models and predictors refitted in every resample; "
+             "estimates bias-corrected by the resamples' median (2 x plug-in - median; the plug-in values under plug_in)",
     "fixed": "percentile bootstrap over evaluation samples with the propensity models and predictors held fixed "
              "(faster; under-covers, as it ignores their fitting variability)",
 }
@@ -46,6 +47,26 @@ SEPARATOR = "+"
 MAX_AUTO_EXACT_CELLS = 64
 #: Fewer samples than this having (or missing) a subset: its dr propensity is the constant observed share.
 MIN_PROPENSITY_CLASS = 10
+#: Fewest complete cases for the naive and corrected estimates (ten per fold at the fewest folds).
+MIN_COMPLETE_CASES = 10 * MIN_FOLDS
+
+
+def _complete_case_problem(y_complete: np.ndarray, n_classes: int, modalities: Sequence[str]) -> str | None:
+    """Why the complete cases (labels ``y_complete``) cannot carry the naive and corrected estimates; None if
+    they can (at least ``MIN_COMPLETE_CASES`` of them, two classes, ``MIN_FOLDS`` samples per class)."""
+    counts = np.bincount(y_complete, minlength=n_classes)
+    present = counts[counts > 0]
+    smallest = int(present.min()) if present.size else 0
+    if y_complete.size < MIN_COMPLETE_CASES or present.size < 2 or smallest < MIN_FOLDS:
+        return (f"only {y_complete.size} samples have all of {'+'.join(modalities)} observed ({present.size} classes, "
+                f"the smallest with {smallest}); complete-case estimates need at least {MIN_COMPLETE_CASES}, two classes "
+                f"and {MIN_FOLDS} per class; the dr estimate uses each subset's own samples")
+    return None
+
+
+def _refused_metrics(n_rows: int) -> dict[str, np.ndarray]:
+    """NaN metrics (``(n_rows,)`` each) of a subset that could not be estimated."""
+    return {metric: np.full(n_rows, np.nan) for metric in METRICS}
 
 
 def subset_name(names: Sequence[str], order: Sequence[str]) -> str:
@@ -115,7 +136,10 @@ class Informativeness:
     predictor : str
         A name in :data:`~missmodal.informativeness.predictors.PREDICTORS` (``logistic``, ``mlp``, ``frequency``).
     n_folds : int
-        Cross-fitting folds.
+        Cross-fitting folds (lowered, to at least 2, where a subset's smallest class has fewer samples).
+    n_repeats : int
+        Cross-fitting repeated on this many differently seeded splits, out-of-fold probabilities averaged
+        (:func:`~missmodal.informativeness.predictors.cross_fitted_proba`), so that an estimate does not rest on one split.
     n_bootstrap : int
         Bootstrap resamples (0: no intervals).
     interval : {"refit", "fixed"}
@@ -166,7 +190,8 @@ class Informativeness:
     def __init__(self, modalities: Sequence[str] | None = None, subsets: Sequence[Any] = (), pair: Sequence[Any] | None = None,
                  propensity: str = "logistic", propensity_features: Sequence[str] | None = None,
                  propensity_params: dict | None = None, clip: tuple[float, float] = (0.05, 0.95),
-                 predictor: str = "logistic", n_folds: int = 3, n_bootstrap: int = 200, interval: str = "refit",
+                 predictor: str = "logistic", n_folds: int = 3, n_repeats: int = 3, n_bootstrap: int = 200,
+                 interval: str = "refit",
                  n_jobs: int = 1, pid_method: str = "auto", max_alphabet: int = 16, batch_pid: dict | None = None,
                  sensitivity: bool = False, sensitivity_deltas: Sequence[float] = DEFAULT_DELTAS, seed: int = 0,
                  progress: Callable[[str], None] | None = None):
@@ -179,6 +204,7 @@ class Informativeness:
         self.clip = clip
         self.predictor = predictor
         self.n_folds = n_folds
+        self.n_repeats = n_repeats
         self.n_bootstrap = n_bootstrap
         self.interval = interval
         self.n_jobs = n_jobs
@@ -207,8 +233,9 @@ class Informativeness:
             raise MissmodalError(f"pid_method must be one of {PID_METHODS}, got {self.pid_method!r}")
         if self.interval not in INTERVAL_METHODS:
             raise MissmodalError(f"interval must be one of {sorted(INTERVAL_METHODS)}, got {self.interval!r}")
-        if self.n_bootstrap < 0 or self.n_folds < 2:
-            raise MissmodalError(f"n_bootstrap must be >= 0 and n_folds >= 2, got {self.n_bootstrap} and {self.n_folds}")
+        if self.n_bootstrap < 0 or self.n_folds < 2 or self.n_repeats < 1:
+            raise MissmodalError(f"n_bootstrap must be >= 0, n_folds >= 2 and n_repeats >= 1, got {self.n_bootstrap}, "
+                                 f"{self.n_folds} and {self.n_repeats}")
 
     def _plan_subsets(self) -> list[str]:
         order = self.modalities_
@@ -254,8 +281,9 @@ class Informativeness:
         self.features_, self.feature_names_ = self.conditioning_.features, self.conditioning_.names
         if self.features_.shape[1] == 0:
             self.correction_ = {"status": "not applicable", "message": "no covariate or modality is observed in every "
-                                "sample, so P(complete | C) cannot be modelled: the correction cannot apply and only the "
-                                "naive estimate is reported, which is unbiased only under MCAR"}
+                                "sample, so P(complete | C) cannot be modelled: the correction cannot apply; the naive "
+                                "(complete cases) and dr (each subset on the samples where it is observed, unweighted) "
+                                "estimates are reported, both unbiased only under MCAR"}
             return
         self.correction_ = {"status": "applied", "message": "inverse probability weighting of complete cases (corrected) "
                             "and of the samples where each subset is observed (dr), MAR given "
@@ -269,59 +297,85 @@ class Informativeness:
     def _run(self, data: MultimodalData, y: np.ndarray, features: np.ndarray, frequency: np.ndarray,
              evaluation: np.ndarray) -> dict:
         """Every estimate for samples with multiplicities ``frequency`` (n,) (all > 0), scored with the rows of
-        ``evaluation`` (R, n); returns ``estimates``, ``pid``, ``proba``, ``folds``, ``propensity``, ``dr_info``."""
+        ``evaluation`` (R, n); returns ``estimates``, ``pid``, ``proba``, ``folds``, ``propensity``, ``dr_info``
+        and ``refused`` (``{variant: {subset: reason}}``: what could not be estimated here, and why; the
+        estimates of a refused subset are NaN)."""
         complete = data.observed[:, self.modality_columns_].all(axis=1)
         n_classes = len(self.classes_)
         unit = bool((frequency == 1).all())
-        run = {"estimates": {}, "pid": {}, "proba": {}, "folds": {}, "propensity": None, "dr_info": {}}
+        run = {"estimates": {}, "pid": {}, "proba": {}, "folds": {}, "propensity": None, "dr_info": {},
+               "refused": {v: {} for v in VARIANTS}}
         status = self.correction_["status"]
         weights, propensities = None, {}
-        if status == "applied":
-            model = self._propensity_model().fit(features, complete, frequency)
-            raw = model.predict_proba(features, clipped=False)
-            weights = ipw_weights(np.clip(raw, *self.clip), complete, frequency)
-            run["propensity"] = {"model": model, "raw": raw, "weights": weights}
-            propensities[complete.tobytes()] = np.clip(raw, *self.clip)
         y_cc = y[complete]
-        designs = {name: self._design(data, name, complete) for name in self.subsets_}
-        for variant in ["naive"] + (["corrected"] if status == "applied" else []):
-            w = np.ones(int(complete.sum())) if variant == "naive" else weights
-            train = None if variant == "naive" and unit else frequency[complete] * w
-            matrix = evaluation[:, complete] * w
+        complete_case_problem = _complete_case_problem(y_cc, n_classes, self.modalities_)
+        variants = ["naive"]
+        if status == "applied":
+            variants.append("corrected")
+            if complete_case_problem is None:
+                try:
+                    model = self._propensity_model().fit(features, complete, frequency)
+                except InsufficientDataError as error:
+                    run["refused"]["corrected"] = {name: f"no propensity of being complete: {error}" for name in self.subsets_}
+                else:
+                    raw = model.predict_proba(features, clipped=False)
+                    weights = ipw_weights(np.clip(raw, *self.clip), complete, frequency)
+                    run["propensity"] = {"model": model, "raw": raw, "weights": weights}
+                    propensities[complete.tobytes()] = np.clip(raw, *self.clip)
+        designs = {name: self._design(data, name, complete) for name in self.subsets_} if complete.any() else {}
+        for variant in variants:
             run["estimates"][variant], run["proba"][variant], run["folds"][variant] = {}, {}, {}
+            if complete_case_problem is not None:
+                run["refused"][variant] = {name: complete_case_problem for name in self.subsets_}
             for name in self.subsets_:
+                if name in run["refused"][variant]:
+                    run["estimates"][variant][name] = _refused_metrics(len(evaluation))
+                    continue
+                w = np.ones(int(complete.sum())) if variant == "naive" else weights
+                train = None if variant == "naive" and unit else frequency[complete] * w
+                matrix = evaluation[:, complete] * w
                 self._say(f"{variant}: {self.predictor} on {name}")
-                proba, folds = cross_fitted_proba(designs[name], y_cc, train, self.predictor, self.n_folds, self.seed, n_classes)
+                proba, folds = cross_fitted_proba(designs[name], y_cc, train, self.predictor, self.n_folds, self.seed,
+                                                  n_classes, self.n_repeats)
                 run["proba"][variant][name], run["folds"][variant][name] = proba, folds
                 run["estimates"][variant][name] = cross_fitted_metrics(y_cc, proba, matrix, folds)
-            if self.pair_ is not None:
+            if self.pair_ is not None and not run["refused"][variant]:
                 self._say(f"{variant}: PID of {self.pair_[0]} and {self.pair_[1]}")
-                run["pid"][variant] = self._pid(designs, data, complete, y_cc, train, matrix, run["proba"][variant])
-        if status == "applied":
+                w = np.ones(int(complete.sum())) if variant == "naive" else weights
+                train = None if variant == "naive" and unit else frequency[complete] * w
+                run["pid"][variant] = self._pid(designs, data, complete, y_cc, train, evaluation[:, complete] * w,
+                                                run["proba"][variant])
+        if status in ("applied", "not applicable"):  # without conditioning variables: available cases, MCAR
             run["estimates"]["dr"] = {}
             for name in self.subsets_:
                 self._say(f"dr: {self.predictor} on {name}")
                 observed = self._observed(data, name)
-                run["estimates"]["dr"][name], run["dr_info"][name] = doubly_robust_metrics(
-                    self._design(data, name, observed), y, observed, self._subset_propensity(observed, features, frequency, propensities),
-                    features, frequency, evaluation, self.predictor, self.n_folds, self.seed, n_classes)
+                try:
+                    run["estimates"]["dr"][name], run["dr_info"][name] = doubly_robust_metrics(
+                        self._design(data, name, observed), y, observed,
+                        self._subset_propensity(observed, features, frequency, propensities),
+                        features, frequency, evaluation, self.predictor, self.n_folds, self.seed, n_classes, self.n_repeats)
+                except InsufficientDataError as error:
+                    run["refused"]["dr"][name] = f"{int(observed.sum())} samples have {name} observed: {error}"
+                    run["estimates"]["dr"][name] = _refused_metrics(len(evaluation))
         elif status == "not needed":
             for variant in ("corrected", "dr"):
                 run["estimates"][variant], run["proba"][variant] = run["estimates"]["naive"], run["proba"]["naive"]
-                run["folds"][variant] = run["folds"]["naive"]
-            if self.pair_ is not None:
+                run["folds"][variant], run["refused"][variant] = run["folds"]["naive"], run["refused"]["naive"]
+            if "naive" in run["pid"]:
                 run["pid"]["corrected"] = run["pid"]["naive"]
         return run
 
     def _subset_propensity(self, observed: np.ndarray, features: np.ndarray, frequency: np.ndarray,
                            cache: dict) -> np.ndarray | None:
         """Clipped P̂(subset observed | C) (n,), fitted once per distinct mask; None when always observed, the
-        observed share when fewer than ``MIN_PROPENSITY_CLASS`` samples have (or miss) the subset."""
+        observed share when fewer than ``MIN_PROPENSITY_CLASS`` samples have (or miss) the subset or when there
+        is no conditioning variable (then dr is the available-case estimate, unbiased under MCAR)."""
         if observed.all():
             return None
         key = observed.tobytes()
         if key not in cache:
-            if min(observed.sum(), (~observed).sum()) < MIN_PROPENSITY_CLASS:
+            if min(observed.sum(), (~observed).sum()) < MIN_PROPENSITY_CLASS or features.shape[1] == 0:
                 cache[key] = np.full(len(observed), np.average(observed, weights=frequency))
             else:
                 cache[key] = self._propensity_model().fit(features, observed, frequency).predict_proba(features)
@@ -363,20 +417,10 @@ class Informativeness:
             del self.pid_estimator_
         self.subsets_ = self._plan_subsets()
         self.complete_ = data.observed[:, self.modality_columns_].all(axis=1)
-        n_complete = int(self.complete_.sum())
         self.classes_, y = np.unique(data.target, return_inverse=True)
         y = y.reshape(-1)
-        present = np.bincount(y[self.complete_], minlength=len(self.classes_))
-        if n_complete and (present > 0).sum() < 2:
-            raise InsufficientDataError(f"the {n_complete} samples with all of {'+'.join(self.modalities_)} observed all have "
-                                        f"target {self.classes_[present.argmax()]!r}: informativeness needs at least two classes")
-        smallest_class = int(present[present > 0].min()) if n_complete else 0
-        if n_complete < 10 * self.n_folds or smallest_class < self.n_folds:
-            raise InsufficientDataError(
-                f"only {n_complete} of {data.n_samples} samples have all of {'+'.join(self.modalities_)} observed "
-                f"({int((present > 0).sum())} classes, the smallest with {smallest_class}): too few complete cases to estimate "
-                f"informativeness (need at least {10 * self.n_folds}, and {self.n_folds} per class); study fewer "
-                "modalities (--modalities, or modalities=[...] in Python)")
+        if len(self.classes_) < 2:
+            raise InsufficientDataError(f"every sample has target {self.classes_[0]!r}: informativeness needs at least two classes")
         self.timings_: dict[str, float] = {}
         self._correction_status(data)
         start = time.perf_counter()
@@ -393,6 +437,9 @@ class Informativeness:
             replicates = self._replicates(data, y, counts)
             self.timings_["bootstrap"] = time.perf_counter() - start
         self._collect(point, replicates)
+        if not self.available_variants():
+            reasons = sorted({reason for refused in self.refused_.values() for reason in refused.values()})
+            raise InsufficientDataError("nothing could be estimated: " + "; ".join(reasons))
         self._diagnostics(data, point)
         self.warnings_ = assumption_warnings(data, self.modalities_, self.complete_, self.correction_,
                                              getattr(self, "conditioning_", None))
@@ -423,6 +470,7 @@ class Informativeness:
     def _collect(self, point: dict, replicates: list[dict | None]) -> None:
         """``estimates_`` and ``pid_``: the point rows, then one row per refitted resample."""
         self.n_failed_ = sum(r is None for r in replicates)
+        self.refused_ = point["refused"]
         self.estimates_, self.pid_ = {}, {}
         for variant, subsets in point["estimates"].items():
             self.estimates_[variant] = {}
@@ -438,6 +486,12 @@ class Informativeness:
     def _diagnostics(self, data: MultimodalData, point: dict) -> None:
         self.weights_ = None if self.correction_["status"] == "not applicable" else np.ones(int(self.complete_.sum()))
         self.diagnostics_ = {"propensity": None}
+        if self.correction_["status"] != "applied":
+            return
+        self.diagnostics_.update(
+            positivity=stratum_positivity(data, self.modalities_, self.complete_, self.conditioning_)[1],
+            mechanism=mechanism_table(data, method=self.propensity, seed=self.seed, modalities=self.modalities_),
+            dr=point["dr_info"])
         if point["propensity"] is None:
             return
         fitted = point["propensity"]
@@ -449,20 +503,19 @@ class Informativeness:
             "method": "5-fold cross-validated, hyper-parameters chosen inside each training fold (nested); 95% interval "
                       "from DeLong's variance per fold and the fold spread"}
         diagnostics = weight_diagnostics(self.weights_, fitted["raw"], self.complete_, self.clip, auroc)
-        self.diagnostics_ = {"propensity": {"method": self.propensity, "features": self.conditioning_.variables,
-                                            "columns": self.feature_names_, "C": fitted["model"].C_,
-                                            "complete_verdict": evidence["verdict"], "complete_power": evidence["power"],
-                                            **diagnostics},
-                             "positivity": stratum_positivity(data, self.modalities_, self.complete_, self.conditioning_)[1],
-                             "mechanism": mechanism_table(data, method=self.propensity, seed=self.seed,
-                                                          modalities=self.modalities_),
-                             "dr": point["dr_info"]}
+        self.diagnostics_["propensity"] = {"method": self.propensity, "features": self.conditioning_.variables,
+                                           "columns": self.feature_names_, "C": fitted["model"].C_,
+                                           "complete_verdict": evidence["verdict"], "complete_power": evidence["power"],
+                                           **diagnostics}
         if diagnostics["positivity_warning"]:
             self.correction_["warning"] = diagnostics["positivity_warning"]
 
     def _sensitivity(self, point: dict, y: np.ndarray) -> dict:
         if self.correction_["status"] != "applied":
             return {"tipping_point": None, "note": f"no sensitivity analysis: the correction is {self.correction_['status']}"}
+        if point["propensity"] is None or self.refused_["corrected"]:
+            return {"tipping_point": None, "note": "no sensitivity analysis: the corrected estimate could not be made "
+                                                   "(see refused)"}
         y_cc = y[self.complete_]
         full = subset_name(self.modalities_, self.modalities_)
         probas, folds = self.proba_["corrected"], self.folds_["corrected"]
@@ -481,40 +534,67 @@ class Informativeness:
         info = {name: values["information_bits"] for name, values in self.estimates_[variant].items()}
         return gains_from(info, self.modalities_)
 
+    def _point_and_interval(self, values: np.ndarray, quantity: str) -> tuple[float | None, list[float] | None]:
+        """The reported estimate and interval of one quantity from its ``(1 + B,)`` plug-in and replicates:
+        bias-corrected with a basic interval after a refitted bootstrap (:func:`bias_corrected`), else the
+        plug-in with a percentile interval (``interval="fixed"``, whose replicates keep the models fixed and so
+        carry no fitting bias to correct)."""
+        if self.interval == "refit":
+            return bias_corrected(values, quantity)
+        estimate = values[0]
+        return (float(estimate) if np.isfinite(estimate) else None), percentile_interval(values[1:])
+
     def _variant_dict(self, variant: str) -> tuple[dict, dict]:
         estimates = self.estimates_[variant]
-        point = {metric: {name: float(values[metric][0]) for name, values in estimates.items()} for metric in REPORTED_METRICS}
-        intervals = {metric: {name: percentile_interval(values[metric][1:]) for name, values in estimates.items()}
-                     for metric in REPORTED_METRICS}
-        gains = self.gains(variant)
-        point["gain_bits"] = {m: float(g[0]) for m, g in gains.items()}
-        intervals["gain_bits"] = {m: percentile_interval(g[1:]) for m, g in gains.items()}
-        point["label_entropy_bits"] = float(next(iter(estimates.values()))["entropy"][0])
+        point, intervals = {}, {}
+        for metric in REPORTED_METRICS:
+            pairs = {name: self._point_and_interval(values[metric], metric) for name, values in estimates.items()}
+            point[metric] = {name: pair[0] for name, pair in pairs.items()}
+            intervals[metric] = {name: pair[1] for name, pair in pairs.items()}
+        pairs = {m: self._point_and_interval(g, "gain_bits") for m, g in self.gains(variant).items()}
+        point["gain_bits"] = {m: pair[0] for m, pair in pairs.items()}
+        intervals["gain_bits"] = {m: pair[1] for m, pair in pairs.items()}
+        point["gain_distinguishable_from_zero"] = {m: _excludes_zero(pair[1]) for m, pair in pairs.items()}
+        point["plug_in"] = {metric: {name: _finite(values[metric][0]) for name, values in estimates.items()}
+                            for metric in ("information_bits", "cross_entropy")}
+        point["plug_in"]["gain_bits"] = {m: _finite(g[0]) for m, g in self.gains(variant).items()}
+        point["label_entropy_bits"] = next((float(v["entropy"][0]) for v in estimates.values() if np.isfinite(v["entropy"][0])), None)
+        point["refused"] = dict(self.refused_.get(variant, {}))
         if self.pair_ is not None:
             if variant not in self.pid_:
                 point["pid"], intervals["pid"] = None, None
                 return point, intervals
             terms = self.pid_[variant]
             names = ("unique_a", "unique_b", "redundancy", "synergy", "total")
-            point["pid"] = PID(*map(float, terms[0, :4])).to_dict(*self.pair_)
-            bounds = {k: percentile_interval(terms[1:, j]) for j, k in enumerate(names)}
+            pairs = {k: self._point_and_interval(terms[:, j], "pid") for j, k in enumerate(names)}
+            point["pid"] = PID(*(pairs[k][0] for k in names[:4])).to_dict(*self.pair_)
+            bounds = {k: pair[1] for k, pair in pairs.items()}
             intervals["pid"] = {"unique": {self.pair_[0]: bounds["unique_a"], self.pair_[1]: bounds["unique_b"]},
                                 **{k: bounds[k] for k in names[2:]}}
         return point, intervals
 
+    def available_variants(self) -> list[str]:
+        """The variants with at least one subset estimated."""
+        return [v for v in VARIANTS if v in self.estimates_ and len(self.refused_.get(v, {})) < len(self.subsets_)]
+
     def ranking(self) -> list[dict]:
-        """Modalities by decreasing gain (corrected when available, else naive), with intervals and the other variants."""
-        variant = "corrected" if "corrected" in self.estimates_ else "naive"
-        gains = {v: self.gains(v) for v in self.estimates_}
+        """Modalities by decreasing gain (corrected when available, else naive, else dr), with intervals, whether
+        the interval excludes zero, and the other variants. A gain that could not be estimated ranks last."""
+        available = self.available_variants()
+        variant = next((v for v in ("corrected", "naive", "dr") if v in available), None)
+        if variant is None or len(self.modalities_) < 2:
+            return []
+        gains = {v: self.gains(v) for v in available}
         rows = []
         for m, g in gains[variant].items():
-            row = {"modality": m, "gain_bits": float(g[0]), "interval": percentile_interval(g[1:])}
+            estimate, interval = self._point_and_interval(g, "gain_bits")
+            row = {"modality": m, "variant": variant, "gain_bits": estimate, "interval": interval,
+                   "distinguishable_from_zero": _excludes_zero(interval)}
             for other in ("naive", "dr"):
-                if other in gains:
-                    row[f"{other}_gain_bits"] = float(gains[other][m][0])
-                    row[f"{other}_interval"] = percentile_interval(gains[other][m][1:])
+                if other in gains and other != variant:
+                    row[f"{other}_gain_bits"], row[f"{other}_interval"] = self._point_and_interval(gains[other][m], "gain_bits")
             rows.append(row)
-        rows.sort(key=lambda row: -row["gain_bits"])
+        rows.sort(key=lambda row: (row["gain_bits"] is None, -(row["gain_bits"] or 0.0)))
         for rank, row in enumerate(rows, 1):
             row["rank"] = rank
         return rows
@@ -522,7 +602,8 @@ class Informativeness:
     def to_dict(self) -> dict:
         """The report: ``naive``, ``corrected`` and ``dr`` (None when the correction cannot apply), ``intervals``,
         ``ranking``, ``correction``, ``warnings``, ``sensitivity``, ``diagnostics`` and ``settings``; bits."""
-        variants = {v: self._variant_dict(v) if v in self.estimates_ else (None, None) for v in VARIANTS}
+        available = self.available_variants()
+        variants = {v: self._variant_dict(v) if v in available else (None, None) for v in VARIANTS}
         diagnostics = {**self.diagnostics_, "n_samples": int(self.complete_.size), "n_complete": int(self.complete_.sum()),
                        "classes": self.classes_.tolist(), "timings_s": {k: round(v, 3) for k, v in self.timings_.items()}}
         if self.pair_ is not None:
@@ -532,6 +613,7 @@ class Informativeness:
             "subsets": list(self.subsets_),
             "pair": list(self.pair_) if self.pair_ else None,
             "correction": dict(self.correction_),
+            "refused": {v: dict(reasons) for v, reasons in self.refused_.items() if reasons},
             "warnings": list(self.warnings_),
             **{v: variants[v][0] for v in VARIANTS},
             "intervals": {"level": 0.95, "n_bootstrap": self.n_bootstrap, "method": self.interval,
@@ -541,9 +623,18 @@ class Informativeness:
             "sensitivity": self.sensitivity_,
             "diagnostics": diagnostics,
             "settings": {"predictor": self.predictor, "propensity": self.propensity, "clip": list(self.clip),
-                         "n_folds": self.n_folds, "pid_method": self.pid_method, "interval": self.interval, "seed": self.seed,
+                         "n_folds": self.n_folds, "n_repeats": self.n_repeats, "pid_method": self.pid_method, "interval": self.interval, "seed": self.seed,
                          "units": {"information_bits": "bits", "gain_bits": "bits", "cross_entropy": "bits", "pid": "bits"}},
         }
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _excludes_zero(interval: list[float] | None) -> bool | None:
+    """True when an interval lies wholly above or below 0, False when it holds 0, None without an interval."""
+    return None if interval is None else bool(interval[0] > 0 or interval[1] < 0)
 
 
 def _compact(run: dict) -> dict:

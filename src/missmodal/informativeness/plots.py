@@ -59,9 +59,16 @@ def summary_lines(report: dict) -> list[str]:
         lines.append("mechanism (CV AUROC of each modality being observed from the always-observed variables, as in "
                      "the audit): " + "; ".join(f"{r['name']} {fmt_estimate(r['auroc'], r['interval'])} {r['verdict']}"
                                                 for r in diagnostics["mechanism"]))
-    lines.append(f"intervals: {intervals['level']:.0%} {intervals['type']} ({intervals['n_bootstrap']} resamples)")
+    with_intervals = bool(intervals["n_bootstrap"])
+    lines.append(f"intervals: {intervals['level']:.0%} {intervals['type']} ({intervals['n_bootstrap']} resamples)"
+                 if with_intervals else "intervals: none (no bootstrap resamples); plug-in estimates")
+    for variant, reasons in (report.get("refused") or {}).items():
+        for reason in dict.fromkeys(reasons.values()):
+            subsets = [name for name, why in reasons.items() if why == reason]
+            lines.append(f"not estimated ({variant}): {', '.join(subsets)}: {reason}")
+    ci = " [95% CI]" if with_intervals else ""
     width = max([24] + [len(name) + 2 for name in report["subsets"]])  # the name column fits the longest subset
-    header = f"{'subset':<{width}}" + "".join(f"{v + ' AUROC':>17}{v + ' I(Y;X) bits [95% CI]':>36}" for v in variants)
+    header = f"{'subset':<{width}}" + "".join(f"{v + ' AUROC':>17}{v + ' I(Y;X) bits' + ci:>36}" for v in variants)
     lines += ["", header]
     for name in report["subsets"]:
         row = f"{name:<{width}}"
@@ -70,10 +77,19 @@ def summary_lines(report: dict) -> list[str]:
             row += f"{fmt_estimate(report[v]['information_bits'][name], intervals[v]['information_bits'][name]):>36}"
         lines.append(row)
     if report["ranking"]:
-        lines += ["", f"{'gain given the rest':<{width}}" + "".join(f"{v + ' bits [95% CI]':>36}" for v in variants)]
+        lines += ["", f"{'gain given the rest':<{width}}" + "".join(f"{v + ' bits' + ci:>36}" for v in variants)]
+        crossing = False
         for row in report["ranking"]:
             m = row["modality"]
-            lines.append(f"{m:<{width}}" + "".join(f"{fmt_estimate(report[v]['gain_bits'][m], intervals[v]['gain_bits'][m]):>36}" for v in variants))
+            cells = []
+            for v in variants:
+                interval = intervals[v]["gain_bits"][m]
+                holds_zero = bool(interval) and interval[0] <= 0 <= interval[1]
+                crossing |= holds_zero
+                cells.append(f"{fmt_estimate(report[v]['gain_bits'][m], interval) + (' ~0' if holds_zero else ''):>36}")
+            lines.append(f"{m:<{width}}" + "".join(cells))
+        if crossing:
+            lines.append("~0: the interval holds 0, so this gain is not distinguishable from zero")
     if report.get("pair"):
         a, b = report["pair"]
         variants = _pid_variants(report)

@@ -251,25 +251,60 @@ def build_predictor(name: str, seed: int = 0) -> ValidatedPredictor:
     return PREDICTORS.build(name, seed=seed)
 
 
-def cross_fitted_proba(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, predictor: str = "logistic",
-                       n_folds: int = 3, seed: int = 0, n_classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold class probabilities (n, K), and the fold (n,) of each sample: each fold is predicted by a
-    model fitted on the others.
+#: Out-of-fold probabilities are kept within ``[PROBABILITY_BOUND, 1 - PROBABILITY_BOUND]`` (then renormalised):
+#: one confidently wrong prediction then costs at most ``log2(1 / PROBABILITY_BOUND)`` ≈ 10 bits instead of
+#: ~40, so a single fold whose model saturates cannot dominate the cross-entropy, while a right prediction at
+#: the bound loses only ``-log2(1 - 1e-3)`` ≈ 0.0014 bits.
+PROBABILITY_BOUND = 1e-3
+#: Fewest cross-fitting folds; a sample whose smallest class has fewer members cannot be cross-fitted.
+MIN_FOLDS = 2
 
-    Folds are stratified by class and seeded; each model selects its hyper-parameter on a weighted
-    validation split of its training folds.
+
+def bound_probabilities(proba: np.ndarray, bound: float = PROBABILITY_BOUND) -> np.ndarray:
+    """``(n, K)`` probabilities clipped to ``[bound, 1 - bound]`` and renormalised to sum to one per row."""
+    clipped = np.clip(proba, bound, 1.0 - bound)
+    return clipped / clipped.sum(axis=1, keepdims=True)
+
+
+def fold_count(y: np.ndarray, n_folds: int, n_classes: int | None = None) -> int:
+    """Folds for cross-fitting labels ``y``: ``n_folds``, lowered to the size of the smallest class present
+    (stratified folds need one member of each class per fold), at least :data:`MIN_FOLDS`.
+
+    Raises :class:`~missmodal.errors.InsufficientDataError` when a class has fewer than ``MIN_FOLDS`` members."""
+    counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=int(n_classes or 0))
+    present = counts[counts > 0]
+    if present.size < 2:
+        raise InsufficientDataError(f"only one class among the {len(y)} samples: nothing to predict")
+    smallest = int(present.min())
+    if smallest < MIN_FOLDS:
+        raise InsufficientDataError(f"a class has only {smallest} sample(s) of {len(y)}; cross-fitting needs at least "
+                                    f"{MIN_FOLDS} per class")
+    return min(int(n_folds), smallest)
+
+
+def cross_fitted_proba(x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, predictor: str = "logistic",
+                       n_folds: int = 3, seed: int = 0, n_classes: int | None = None,
+                       n_repeats: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold class probabilities (n, K), and the fold (n,) of each sample in the first split.
+
+    Each fold is predicted by a model fitted on the others; with ``n_repeats`` the whole cross-fitting is
+    repeated on differently seeded splits and each sample's out-of-fold probabilities are averaged
+    (repeated cross-fitting: the estimate no longer rests on one split). Folds are stratified by class,
+    ``fold_count(y, n_folds)`` of them; each model selects its hyper-parameter on a weighted validation split
+    of its training folds. The result is bounded by :func:`bound_probabilities`.
     """
     y = np.asarray(y, dtype=np.int64)
     n_classes = int(n_classes or y.max() + 1)
-    min_class = np.bincount(y, minlength=n_classes)[np.bincount(y, minlength=n_classes) > 0].min()
-    if min_class < n_folds:
-        raise InsufficientDataError(f"a class has only {min_class} complete samples; need at least n_folds={n_folds}")
-    proba = np.zeros((len(y), n_classes))
-    fold_of = np.zeros(len(y), dtype=np.int64)
-    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
-    for k, (train, test) in enumerate(folds):
-        weight = None if sample_weight is None else sample_weight[train]
-        model = build_predictor(predictor, seed=seed + k).fit(x[train], y[train], weight, n_classes=n_classes)
-        proba[test] = model.predict_proba(x[test])
-        fold_of[test] = k
-    return proba, fold_of
+    folds_used = fold_count(y, n_folds, n_classes)
+    total = np.zeros((len(y), n_classes))
+    first_split = np.zeros(len(y), dtype=np.int64)
+    for repeat in range(max(1, int(n_repeats))):
+        split_seed = seed + 7919 * repeat
+        folds = StratifiedKFold(folds_used, shuffle=True, random_state=split_seed).split(np.zeros(len(y)), y)
+        for k, (train, test) in enumerate(folds):
+            weight = None if sample_weight is None else sample_weight[train]
+            model = build_predictor(predictor, seed=split_seed + k).fit(x[train], y[train], weight, n_classes=n_classes)
+            total[test] += model.predict_proba(x[test])
+            if repeat == 0:
+                first_split[test] = k
+    return bound_probabilities(total / max(1, int(n_repeats))), first_split

@@ -16,7 +16,9 @@ Under each δ the corrected quantities are re-evaluated with the tilted weights
 probabilities are kept from the MAR fit (only the evaluation is re-weighted). The **tipping point** is
 the smallest |δ| on the grid at which the top-ranked modality (largest gain given the rest) changes,
 refined by bisection between that grid point and its neighbour towards 0; None when no δ in the grid
-changes it.
+changes it. It is reported only when there is a ranking to tip: when the two largest gains at MAR differ by
+at most ``TIE_BITS`` the gains tie and there is no top modality (a "tipping point" would only measure which
+way a tie happens to break).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from scipy.special import expit, logit
 #: Default grid of δ (log-odds per standard deviation of Z).
 DEFAULT_DELTAS = (-2.0, -1.5, -1.0, -0.75, -0.5, -0.25, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
 BISECTION_STEPS = 30
+#: Two gains closer than this (bits) tie: no ranking between them.
+TIE_BITS = 1e-3
 
 MODEL = ("logit P_delta(complete | C, X, Y) = logit pi_hat(C) + delta * (Z - mean(Z)), Z = standardised "
          "out-of-fold score of the corrected predictor on all modalities (binary: logit P(Y=1 | X); else "
@@ -91,7 +95,13 @@ def sensitivity_analysis(evaluate: Callable[[np.ndarray], dict], propensity: np.
         ranking = sorted(values["gain_bits"], key=values["gain_bits"].get, reverse=True)
         rows.append({"delta": float(delta), "information_bits": values["information_bits"],
                      "gain_bits": values["gain_bits"], "ranking": ranking})
-    result = tipping_point(top_at, grid) if at(0.0)["gain_bits"] else {
-        "tipping_point": None, "direction": None, "top_at_mar": None, "top_after": None,
-        "note": "a single modality under study: there is no ranking to change"}
+    none = {"tipping_point": None, "direction": None, "top_at_mar": None, "top_after": None}
+    at_mar = sorted(at(0.0)["gain_bits"].values(), reverse=True)
+    if not at_mar:
+        result = {**none, "note": "a single modality under study: there is no ranking to change"}
+    elif len(at_mar) > 1 and at_mar[0] - at_mar[1] <= TIE_BITS:
+        result = {**none, "note": f"gains tie: no ranking (the two largest gains at MAR differ by {at_mar[0] - at_mar[1]:.4f} "
+                                  f"bits, at most {TIE_BITS:g}), so there is no top modality to tip"}
+    else:
+        result = tipping_point(top_at, grid)
     return {**result, "model": MODEL, "deltas": [float(d) for d in grid], "grid": rows}

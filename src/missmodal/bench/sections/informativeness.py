@@ -23,8 +23,9 @@ def cells(config, dataset: Any, scenario: dict, seed: int) -> list[dict]:
 
 
 def run(spec: dict, prepared: Prepared) -> dict:
-    """Naive and corrected estimates (and the full-data oracle); ``{"skipped": reason}`` when the scenario leaves
-    too few complete cases to estimate anything (e.g. 6 modalities each missing at 50%: ~1.6% complete)."""
+    """Naive, corrected and dr estimates (and the full-data oracle); with too few complete cases for naive and
+    corrected (e.g. 6 modalities each missing at 50%: ~1.6% complete) the dr estimates on each subset's own
+    samples, the rest named in ``refused``; ``{"skipped": reason}`` only when nothing can be estimated."""
     if prepared.data.task == "survival":
         return {"skipped": SURVIVAL_SKIP}
     options = {"interval": "fixed", **spec["options"]}  # the bench is an overview: refitted intervals cost one fit per resample
@@ -61,9 +62,9 @@ def summarise(cells: list[dict]) -> dict:
         first = group[0]["result"]["estimate"]
         row = {"dataset": dataset, "scenario": scenario, "seeds": len(group),
                "correction": first.get("correction"), "warnings": first.get("warnings"), "diagnostics": first.get("diagnostics"),
-               "ranking": first.get("ranking"), "quantities": {}, "rmse_to_oracle": {}}
+               "ranking": first.get("ranking"), "refused": first.get("refused") or {}, "quantities": {}, "rmse_to_oracle": {}}
         for quantity in QUANTITIES:
-            keys = list(_values(first, "naive", quantity))
+            keys = list(dict.fromkeys(k for v in ("naive", "corrected", "dr") for k in _values(first, v, quantity)))
             table = {}
             for key in keys:
                 table[key] = {
@@ -97,9 +98,12 @@ def findings(summary: dict) -> list[str]:
     lines = []
     for row in summary["rows"]:
         applied = (row.get("correction") or {}).get("status") == "applied"
-        estimate = "corrected" if applied else "naive"
-        gains = {key: stats[estimate] for key, stats in row["quantities"].get("gain_bits", {}).items()
-                 if stats[estimate]["mean"] is not None}
+        table = row["quantities"].get("gain_bits", {})
+        # the corrected estimate where the correction applied and complete cases allowed it, else dr (available
+        # cases: each subset on its own samples), else naive
+        order = ("corrected", "dr", "naive") if applied else ("naive",)
+        estimate = next((v for v in order if any(stats[v]["mean"] is not None for stats in table.values())), order[0])
+        gains = {key: stats[estimate] for key, stats in table.items() if stats[estimate]["mean"] is not None}
         text = f"{row['dataset']}/{row['scenario']}: "
         if gains:
             top = max(gains, key=lambda key: gains[key]["mean"])
@@ -136,6 +140,15 @@ def _rmse_line(row: dict) -> str | None:
     return f"RMSE to the full-data oracle (bits): {'; '.join(parts)}" if parts else None
 
 
+def refused_lines(row: dict) -> list[str]:
+    """``not estimated (variant): subsets: reason``, one line per variant and reason (first seed)."""
+    lines = []
+    for variant, reasons in (row.get("refused") or {}).items():
+        for reason in dict.fromkeys(reasons.values()):
+            lines.append(f"not estimated ({variant}): {', '.join(n for n, r in reasons.items() if r == reason)}: {reason}")
+    return lines
+
+
 def gain_table(row: dict) -> tuple[list[str], list[list[str]]]:
     """Header and cells of the gain table (mean ± sd over seeds), with the variants that have values."""
     table = row["quantities"].get("gain_bits", {})
@@ -150,6 +163,7 @@ def markdown(summary: dict) -> list[str]:
         lines += [f"### {row['dataset']}/{row['scenario']}", ""]
         rmse = _rmse_line(row)
         lines += [rmse, ""] if rmse else []
+        lines += [f"- {line}" for line in refused_lines(row)] + ([""] if row.get("refused") else [])
         header, cells = gain_table(row)
         lines += markdown_table(header, cells) + [""]
     lines += [f"- skipped {s['dataset']}/{s['scenario']} seed {s['seed']}: {s['reason']}" for s in summary.get("skipped", [])]
@@ -204,6 +218,8 @@ def report(page, summary: dict, cells: list[dict]) -> None:
         rmse = _rmse_line(row)
         if rmse:
             page.paragraph(rmse + ".")
+        for line in refused_lines(row):
+            page.paragraph(line, note=True)
         gains = figure(row, "gain_bits")
         if gains is not None:
             page.figure(gains, f"Gain of each modality given the rest, {over_seeds(row['seeds'])} (the table below)")

@@ -237,7 +237,7 @@ def table_rows(summary: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     tables = []
     for (dataset, scenario), rows in rows_by_setting(summary["rows"]).items():
         columns = _columns(rows)
-        cells = [[r["method"]] + [fmt(r[key], of=r["seeds"]) for key, _ in columns] for r in rows]
+        cells = [[r["method"]] + [fmt(r.get(key), of=r["seeds"]) for key, _ in columns] for r in rows]  # results.json of older runs lack the newer columns
         tables.append((setting_label(dataset, scenario), *drop_empty_columns(["model+loss"] + [h for _, h in columns], cells)))
     return tables
 
