@@ -51,7 +51,21 @@ def test_the_choice_and_its_scores_are_recorded_and_printed():
     record = completed.metadata["imputation"]
     assert record["method"] == "auto" and record["choice"] == "iterative"
     assert set(record["validation"]) == {"mean", "iterative"}
-    assert "chosen: iterative" in AutoImputer(candidates=["mean", "iterative"], random_state=0).fit(data).summary()
+    summary = AutoImputer(candidates=["mean", "iterative"], random_state=0).fit(data).summary()
+    assert "chosen: iterative" in summary
+
+
+def test_the_summary_names_the_modalities_and_says_the_assumption_and_warnings_once():
+    data = related()
+    data.observed[:, 1] &= np.arange(len(data)) % 2 == 0  # b missing for over half the rows: a rate warning
+    data = data.replace(modalities={"a": data.modalities["a"], "b": np.where(data.observed[:, 1:], data.modalities["b"], np.nan)})
+    lines = AutoImputer(candidates=["mean", "iterative", "knn"], random_state=0).fit(data).summary().splitlines()
+    assert [line.split(":")[0] for line in lines[:3]] == ["mean", "iterative", "knn"]
+    assert all("; a " in line and ", b " in line and "m0" not in line for line in lines[:3])
+    assert sum("assumption:" in line for line in lines) == 1
+    rates = [line for line in lines if "missing rates differ" in line]
+    assert len(rates) == 1 and "(a 0%, b " in rates[0]
+    assert sum("have one observed modality" in line for line in lines) == 1
 
 
 def test_auto_with_the_same_seed_chooses_and_fills_the_same():

@@ -64,7 +64,7 @@ def test_multimodal_data_in_multimodal_data_out(name, tiny_data):
     imputer = build(name, n_clusters=2) if name == "cluster" else build(name)
     result = imputer.fit(tiny_data).transform(tiny_data)
     assert isinstance(result, MultimodalData) and result.observed.all()
-    expected = {"method": name, "imputed_slots": int((~tiny_data.observed).sum()), **imputer.choices()}
+    expected = {"method": name, "imputed_slots": int((~tiny_data.observed).sum()), "imputed_fields": 0, **imputer.choices()}
     assert result.metadata["imputation"] == expected
     assert result.ids.tolist() == tiny_data.ids.tolist()
     for m, modality in enumerate(tiny_data.modality_names):

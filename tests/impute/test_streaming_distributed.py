@@ -70,7 +70,7 @@ def test_impute_parquet_writes_complete_rows_and_the_imputed_record(tmp_path):
     imputer = ClusterImputer(n_clusters=4, random_state=0).fit(data)
     counts = impute_parquet(imputer, tmp_path / "d.parquet", tmp_path / "out.parquet", batch_size=16)
     result = read_data(tmp_path / "out.parquet")
-    assert counts == {"rows": 90, "slots": 270, "imputed_slots": int((~data.observed).sum())}
+    assert counts == {"rows": 90, "slots": 270, "imputed_slots": int((~data.observed).sum()), "imputed_fields": 0}
     assert result.observed.all() and np.array_equal(read_imputed_mask(tmp_path / "out.parquet"), ~data.observed)
     assert result.metadata["imputation"]["record_column"] == "imputed"
     expected = imputer.transform(data)

@@ -10,6 +10,12 @@ def _value(metrics: dict | None, key: str) -> str:
     return fmt_number(None if metrics is None else metrics.get(key), 4)
 
 
+def _with_interval(metrics: dict | None, key: str) -> str:
+    """``0.8123 [0.751, 0.862]`` where the metric has a bootstrap interval, the value alone otherwise."""
+    ci = None if metrics is None else metrics.get(f"{key}_ci")
+    return f"{_value(metrics, key)} [{fmt_number(ci[0], 3)}, {fmt_number(ci[1], 3)}]" if ci else _value(metrics, key)
+
+
 def metric_columns(task: str, horizons=()) -> list[str]:
     """The metrics shown in the table: MSE and R² (regression); accuracy, AUROC, Brier, ECE (binary);
     accuracy, macro F1, AUROC, log loss (multi-class); accuracy and macro F1 (multi-label); events, Harrell's
@@ -40,10 +46,20 @@ def weak_group_warning(weak: list[str], min_group_size: int) -> str | None:
 def report_lines(report: dict) -> list[str]:
     """The evaluation as text tables aligned to their longest name: summary rows, then one row per group
     (long group names abbreviated by unique modality prefixes, with a legend)."""
+    from ..evaluate.bootstrap import HEADLINE
+
     keys = metric_columns(report["task"], report.get("survival", {}).get("horizons", ()))
     key = "c_harrell" if report["task"] == "survival" else keys[0]
-    lines = text_table([[label, report[label].get("count", 0), *(_value(report[label], k) for k in keys)]
+    shown = [k for k in keys if k in HEADLINE and report["task"] != "survival"]
+
+    def cell(metrics: dict, k: str) -> str:
+        return _with_interval(metrics, k) if k in shown else _value(metrics, k)
+
+    lines = text_table([[label, report[label].get("count", 0), *(cell(report[label], k) for k in keys)]
                         for label in ("overall", "head", "tail", "complete", "incomplete")], ["", "count", *keys])
+    if shown and report.get("n_boot"):
+        lines.append(f"[low, high]: 95% percentile bootstrap intervals over the test samples of each row "
+                     f"({report['n_boot']} resamples, seed {report.get('bootstrap_seed', 0)}) for {', '.join(shown)}")
     overall = report["overall"]
     if overall.get("accuracy_at_threshold") is not None:
         lines.append(f"accuracy at the validation threshold {overall['threshold']:.3f}: {overall['accuracy_at_threshold']:.4f}")
@@ -62,10 +78,14 @@ def report_lines(report: dict) -> list[str]:
     labels, legend = group_labels([group["name"] for group in report["groups"]], modalities)
     lines += text_table([[labels[group["name"]], group["count"], "–" if group.get("train_count") is None else group["train_count"],
                           "head" if group["head"] else "tail", "yes" if group["seen_in_training"] else "NO",
-                          *(_value(group, k) for k in keys)]
+                          *(cell(group, k) for k in keys)]
                          for group in report["groups"]], ["group", "count", "train", "part", "seen", *keys])
     if legend:
         lines.append(f"modalities: {legend}")
+    small = [labels[group["name"]] for group in report["groups"] if group.get("too_few")]
+    if small:
+        lines.append(f"{len(small)} group(s) with fewer than {report['min_group_size']} test samples get counts only, "
+                     f"no metric (too few to tell): {', '.join(small[:8])}" + (", ..." if len(small) > 8 else ""))
     return lines
 
 
@@ -76,12 +96,8 @@ def survival_lines(report: dict) -> list[str]:
     overall, info = report["overall"], report["survival"]
     keys = ["c_harrell", "c_uno", *(metric_name(p, h) for h in info["horizons"] for p in ("auc", "brier")), "ibs"]
 
-    def interval(k: str) -> str:
-        ci = overall.get(f"{k}_ci")
-        return f"{_value(overall, k)} [{fmt_number(ci[0], 3)}, {fmt_number(ci[1], 3)}]" if ci else _value(overall, k)
-
-    lines = [f"overall (95% bootstrap intervals, {info['n_boot']} resamples): "
-             + ", ".join(f"{k} {interval(k)}" for k in keys)]
+    lines = [(f"overall (95% bootstrap intervals, {info['n_boot']} resamples): " if info["n_boot"] else "overall: ")
+             + ", ".join(f"{k} {_with_interval(overall, k)}" for k in keys)]
     for row in report.get("calibration", []):
         shown = "; ".join(f"{fmt_number(b['predicted'], 3)} vs {fmt_number(b['observed'], 3)}" for b in row["bins"])
         lines.append(f"calibration at {row['horizon']:g}: predicted vs Kaplan-Meier risk by risk quintile: {shown} "
@@ -120,13 +136,15 @@ def parse_horizons(text: str | None) -> list[float] | None:
 @click.option("--combination-seed", type=int, default=0, show_default=True, help="Seed of that sample.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the evaluation as JSON.")
 @click.option("--min-group-size", type=int, default=10, show_default=True,
-              help="Smallest group eligible as worst group; groups with fewer training samples are flagged.")
+              help="Groups with fewer test samples get counts only (no metric, not eligible as worst group); "
+                   "groups with fewer training samples are flagged.")
 @click.option("--unseen-labels", type=click.Choice(["error", "wrong"]), default="error", show_default=True,
               help="A label the model never saw: an error, or scored as a wrong prediction and counted.")
 @click.option("--horizons", default=None, metavar="T1,T2",
               help="Survival models: times of the AUROC, Brier score and calibration (default: quartiles of the event times).")
 @click.option("--bootstrap", "n_boot", type=int, default=200, show_default=True,
-              help="Survival models: bootstrap resamples of the intervals (0: none).")
+              help="Bootstrap resamples of the 95%% intervals over test samples (accuracy, AUROC, Brier; every "
+                   "survival metric); 0: no intervals.")
 @trust_option
 @schema_options
 def command(model_dir, data, all_combinations, max_combinations, combination_seed, json_path, min_group_size,
@@ -149,8 +167,6 @@ def command(model_dir, data, all_combinations, max_combinations, combination_see
         raise MissmodalError(f"{data}: no target column to evaluate against (give --target, or use predict)")
     status(f"evaluating {model.name} on {data}" + (" under all combinations" if all_combinations else ""))
     if n_boot < 0:
-        from ..errors import MissmodalError
-
         raise MissmodalError(f"--bootstrap must be >= 0, got {n_boot}")
     report = evaluate_model(model, dataset, all_combinations=all_combinations, min_group_size=min_group_size,
                             max_combinations=max_combinations, combination_seed=combination_seed,
@@ -168,6 +184,12 @@ def command(model_dir, data, all_combinations, max_combinations, combination_see
                       if info["sampled"] else ""))
     for line in report_lines(report):
         click.echo(line)
+    seen = {"train": "the data this model was trained on (same content fingerprint): these scores are in-sample",
+            "validation": "this model's validation split (same content fingerprint), on which it was selected and "
+                          "calibrated: these scores are optimistic"}.get(report.get("training_data"))
+    if seen:
+        click.echo(f"warning: {data} is {seen} and overstate how it does on new samples; evaluate on held-out data",
+                   err=True)
     warning = weak_group_warning(report["weak_groups"], min_group_size)
     if warning:
         click.echo(warning, err=True)

@@ -131,4 +131,5 @@ def command(data, method, n_clusters, validate, validate_share, assignment, seed
                    f"{int(imputer.centers_observed_.all(axis=1).sum())} complete centres")
     share = counts["imputed_slots"] / max(counts["slots"], 1)
     click.echo(f"wrote {output}: {counts['rows']} rows, {counts['imputed_slots']} of {counts['slots']} modality slots "
-               f"imputed ({share:.1%}) by {method}; fit {fitted - started:.2f} s, impute {done - fitted:.2f} s")
+               f"imputed ({share:.1%}) and {counts['imputed_fields']} missing fields inside partly observed blocks "
+               f"by {method}; fit {fitted - started:.2f} s, impute {done - fitted:.2f} s")

@@ -7,7 +7,7 @@ integrated Brier score (:class:`SurvivalSpec` says which is which).
 
 Metrics of a subset (:func:`survival_metrics`): ``events``, ``c_harrell``, ``c_uno``, ``auc_<h>`` and
 ``brier_<h>`` at each horizon, ``ibs`` over ``[0, tau]`` (``tau`` the last horizon inside the follow-up), each
-with a percentile bootstrap interval ``<metric>_ci`` (samples of the subset drawn with replacement, seeded).
+with a percentile bootstrap interval ``<metric>_ci`` (:mod:`missmodal.evaluate.bootstrap`).
 Censoring weights use the Kaplan–Meier censoring distribution of the whole evaluated set (``reference``),
 assuming censoring independent of the group and the covariates. A subset without two events, or a horizon
 without a case or a control, gets None ("too few to tell").
@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import MissmodalError
 from . import survival as sm
+from .bootstrap import bootstrap_intervals
 
 IBS_GRID_POINTS = 50
 MIN_EVENTS = 2
@@ -91,25 +92,18 @@ def _point(time, event, packed, spec: SurvivalSpec) -> dict[str, float | None]:
 
 def survival_metrics(y_true: np.ndarray, packed: np.ndarray, spec: SurvivalSpec) -> dict:
     """``count``, ``events`` and the metrics of the module docstring with ``<metric>_ci`` intervals."""
-    from ..informativeness.metrics import percentile_interval
-
     y_true = np.asarray(y_true, dtype=np.float64)
     time, event = y_true[:, 0], y_true[:, 1] > 0
     result: dict = {"count": int(len(time)), "events": int(event.sum())}
     if result["events"] < MIN_EVENTS or len(time) < 2:
         return result
     point = _point(time, event, packed, spec)
-    rng = np.random.default_rng(spec.seed)
-    replicates = {k: [] for k in point}
-    for _ in range(spec.n_boot):
-        rows = rng.integers(0, len(time), len(time))
-        if event[rows].sum() < MIN_EVENTS:
-            continue
-        for key, value in _point(time[rows], event[rows], packed[rows], spec).items():
-            replicates[key].append(np.nan if value is None else value)
+    intervals = bootstrap_intervals(
+        lambda rows: None if event[rows].sum() < MIN_EVENTS else _point(time[rows], event[rows], packed[rows], spec),
+        len(time), spec.n_boot, spec.seed)
     for key, value in point.items():
         result[key] = value
-        result[f"{key}_ci"] = percentile_interval(np.asarray(replicates[key])) if value is not None and spec.n_boot else None
+        result[f"{key}_ci"] = intervals.get(key) if value is not None and spec.n_boot else None
     return result
 
 

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from ..errors import MissmodalError
 from .base import IMPUTERS, BaseImputer, make_imputer
 from .choose import choose_method
+from .validation import notes_lines
 
 # name -> (registry name, parameters); the candidates `auto` compares by default
 CANDIDATES = {
@@ -94,7 +95,8 @@ class AutoImputer(BaseImputer):
     def _fit(self, X: np.ndarray, observed: np.ndarray) -> None:
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         candidates = self._build(seed)
-        self.choice_, self.scores_ = choose_method(candidates, X, self.widths_, self.share, self.n_repeats, seed)
+        self.choice_, self.scores_ = choose_method(candidates, X, self.widths_, self.share, self.n_repeats, seed,
+                                                   self.modality_names_)
         best = candidates[self.choice_].set_params(modalities=list(self.widths_))
         self.best_estimator_ = best.fit(X)
 
@@ -110,8 +112,10 @@ class AutoImputer(BaseImputer):
         return details
 
     def summary(self) -> str:
-        """The masked-block scores of every candidate and the choice."""
+        """The masked-block scores of every candidate (modalities by name), their shared assumption and
+        warnings once, and the choice."""
         if not self.scores_:
             return f"chosen: {self.choice_} ({self.choices()['warning']})"
-        lines = [result.summary() for result in self.scores_.values()]
+        results = list(self.scores_.values())
+        lines = [result.score_line() for result in results] + notes_lines(results)
         return "\n".join(lines + [f"chosen: {self.choice_} (lowest masked-block error)"])

@@ -4,13 +4,15 @@ Every imputer is a scikit-learn transformer. ``fit``/``transform`` accept either
 
 - a :class:`~missmodal.MultimodalData` (modalities and the observed mask are taken from it; ``transform``
   returns a `MultimodalData` with every modality observed and ``metadata["imputation"]`` recording the
-  method and the number of imputed slots), or
+  method, the number of imputed slots and ``imputed_fields``, the missing fields that ``field_observed``
+  marks inside observed blocks, which are filled too, see ``_fill_fields``), or
 - a 2-D float array with NaN for missing values, whose column blocks are given by the ``modalities``
   parameter (list of block widths; ``None`` = every column its own modality); ``transform`` returns an
   array of the same dtype without NaN.
 
-Observed values are never changed: the output is ``where(observed, X, fill)``, bit for bit. Subclasses
-implement ``_fit(X, observed)`` and ``_fill(X, observed)`` on float32 ``(n, D)`` arrays.
+Observed values are never changed: the output is ``where(observed, X, fill)``, bit for bit (field by field
+where ``field_observed`` says which fields are present). Subclasses implement ``_fit(X, observed)`` and
+``_fill(X, observed)`` on float32 ``(n, D)`` arrays.
 """
 
 from __future__ import annotations
@@ -82,8 +84,37 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         filled = values.copy() if observed.all() else self._complete(values, self._fill(X32, observed), observed)
         if not isinstance(X, MultimodalData):
             return filled
-        record = {"method": self._method_name(), "imputed_slots": int((~observed).sum()), **self.choices()}
+        fields = self._fill_fields(X, values, filled, observed)
+        record = {"method": self._method_name(), "imputed_slots": int((~observed).sum()), "imputed_fields": fields,
+                  **self.choices()}
         return self._as_data(X, filled, record)
+
+    def _fill_fields(self, data: MultimodalData, values: np.ndarray, filled: np.ndarray, observed: np.ndarray) -> int:
+        """Fill, in place in ``filled`` (n, D), the missing fields inside the observed blocks of ``data``.
+
+        ``data.field_observed`` marks them (a flat table's partly observed block holds a fill value there, e.g.
+        the field mean). For each such modality m, the rows with a partly observed block are imputed again
+        with block m hidden, and the missing fields take that fill: the imputer's value of the block given
+        the sample's other modalities (the block's own present fields are not used: an imputer completes
+        whole blocks). ``values`` (n, D) is the input with NaN in missing blocks. Returns the number of fields
+        filled inside observed blocks.
+        """
+        count = 0
+        bounds = np.cumsum([0] + self.widths_)
+        for name, present in (data.field_observed or {}).items():
+            m = self.modality_names_.index(name)
+            block = slice(bounds[m], bounds[m + 1])
+            rows = np.flatnonzero(observed[:, m] & ~present.all(axis=1))
+            if rows.size:
+                hidden = observed[rows].copy()
+                hidden[:, m] = False
+                X = values[rows].astype(np.float32)
+                X[:, block] = np.nan
+                refill = self._fill(X, hidden)[:, block]
+                gaps = ~present[rows]
+                filled[rows, block] = np.where(gaps, refill, filled[rows, block])
+                count += int(gaps.sum())
+        return count
 
     # --- helpers for subclasses ---------------------------------------------------------------------
     def _complete(self, values: np.ndarray, fill: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -101,8 +132,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         modalities = {}
         for m, name in enumerate(self.modality_names_):
             block = filled[:, bounds[m]:bounds[m + 1]]
-            modalities[name] = np.where(data.observed[:, m:m + 1], data.modalities[name], block)
-        result = data.replace(modalities=modalities, observed=np.ones_like(data.observed))
+            modalities[name] = np.where(data.field_mask(name), data.modalities[name], block)  # observed fields kept
+        result = data.replace(modalities=modalities, observed=np.ones_like(data.observed), field_observed=None)
         result.metadata["imputation"] = record
         return result
 

@@ -42,8 +42,9 @@ def choose_k(imputer: Any, X: np.ndarray, random_state: np.random.RandomState) -
 
 
 def choose_method(candidates: dict[str, Any], X: np.ndarray, widths: list[int], share: float, n_repeats: int,
-                  seed: int) -> tuple[str, dict[str, ValidationResult]]:
-    """The name of the candidate imputer with the lowest masked-block error on ``X``, and every result.
+                  seed: int, names: list[str] | None = None) -> tuple[str, dict[str, ValidationResult]]:
+    """The name of the candidate imputer with the lowest masked-block error on ``X``, and every result
+    (modalities named ``names`` in them).
 
     When no block can be hidden (every row has one modality) nothing can be scored: ``("mean", {})``.
     """
@@ -53,5 +54,5 @@ def choose_method(candidates: dict[str, Any], X: np.ndarray, widths: list[int], 
     for name, imputer in candidates.items():
         candidate = clone(imputer).set_params(modalities=list(widths))
         results[name] = masked_block_validation(candidate, X, share=share, n_repeats=n_repeats, random_state=seed,
-                                                name=name)
+                                                name=name, modality_names=names)
     return min(results, key=lambda name: results[name].mean), results

@@ -2,7 +2,7 @@
 
 The output has every modality slot filled and one extra column, ``imputed``: a fixed-size list of M
 booleans per row, in the modality order, True where the value was imputed (the slot was missing in the
-input). The schema metadata (``missmodal`` JSON) keeps the roles and ``metadata["imputation"]`` (method,
+input). Missing fields inside observed (partly observed) blocks are filled too and counted, not flagged. The schema metadata (``missmodal`` JSON) keeps the roles and ``metadata["imputation"]`` (method,
 parameters, ``record_column``); :func:`~missmodal.read_data` reads the file as complete data and ignores
 the extra column, :func:`read_imputed_mask` reads it back.
 """
@@ -35,18 +35,19 @@ def imputed_table(data: MultimodalData, imputed: np.ndarray, layout: str = "list
     return table.append_column(RECORD_COLUMN, column)
 
 
-def write_imputed(batches: Iterable[tuple[MultimodalData, np.ndarray]], path: str | os.PathLike, layout: str = "list",
-                  progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Write ``(completed batch, imputed mask)`` pairs to one Parquet file atomically.
+def write_imputed(batches: Iterable[tuple[MultimodalData, np.ndarray, int]], path: str | os.PathLike,
+                  layout: str = "list", progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Write ``(completed batch, imputed mask, imputed fields)`` triples to one Parquet file atomically.
 
-    Returns ``{"rows", "slots", "imputed_slots"}``; ``progress(rows)`` is called after each batch.
+    Returns ``{"rows", "slots", "imputed_slots", "imputed_fields"}`` (``imputed_fields``: missing fields filled
+    inside observed, partly observed blocks); ``progress(rows)`` is called after each batch.
     """
     path = Path(path)
-    counts = {"rows": 0, "slots": 0, "imputed_slots": 0}
+    counts = {"rows": 0, "slots": 0, "imputed_slots": 0, "imputed_fields": 0}
     with atomic_path(path) as tmp:
         writer = None
         try:
-            for data, imputed in batches:
+            for data, imputed, fields in batches:
                 table = imputed_table(data, imputed, layout)
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema)
@@ -54,6 +55,7 @@ def write_imputed(batches: Iterable[tuple[MultimodalData, np.ndarray]], path: st
                 counts["rows"] += imputed.shape[0]
                 counts["slots"] += imputed.size
                 counts["imputed_slots"] += int(imputed.sum())
+                counts["imputed_fields"] += int(fields)
                 if progress is not None:
                     progress(imputed.shape[0])
         finally:
@@ -65,12 +67,13 @@ def write_imputed(batches: Iterable[tuple[MultimodalData, np.ndarray]], path: st
 
 
 def impute_batches(imputer: BaseImputer, batches: Iterable[MultimodalData],
-                   record: dict[str, Any]) -> Iterator[tuple[MultimodalData, np.ndarray]]:
-    """Transform each batch with a fitted imputer; yield ``(completed batch, imputed mask)``."""
+                   record: dict[str, Any]) -> Iterator[tuple[MultimodalData, np.ndarray, int]]:
+    """Transform each batch with a fitted imputer; yield ``(completed batch, imputed mask, imputed fields)``."""
     for batch in batches:
         completed = imputer.transform(batch)
+        fields = completed.metadata["imputation"]["imputed_fields"]
         completed.metadata["imputation"] = {**record, "record_column": RECORD_COLUMN}
-        yield completed, ~batch.observed
+        yield completed, ~batch.observed, fields
 
 
 def impute_parquet(imputer: BaseImputer, path: str | os.PathLike, output: str | os.PathLike, batch_size: int = 65536,

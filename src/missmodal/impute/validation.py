@@ -124,19 +124,28 @@ class ValidationResult:
                 "sd": self.sd, "hidden_slots": self.hidden_slots, "share": self.share, "n_repeats": self.n_repeats,
                 "seconds": self.seconds, "assumption": self.assumption, "warnings": list(self.warnings)}
 
-    def summary(self) -> str:
-        """One line of scores per modality, then the assumption and the warnings."""
+    def score_line(self) -> str:
+        """``<method>: masked-block error <mean>; <modality> <error>, ...``."""
         spread = f" ± {self.sd:.3f} (sd over {self.n_repeats} repeats)" if self.sd is not None else ""
         parts = ", ".join(f"{name} {value:.3f}" for name, value in self.per_modality.items() if value is not None)
-        lines = [f"{self.method}: masked-block error {self.mean:.3f}{spread}; {parts}",
-                 f"  assumption: {self.assumption}"]
-        lines += [f"  warning: {warning}" for warning in self.warnings]
-        return "\n".join(lines)
+        return f"{self.method}: masked-block error {self.mean:.3f}{spread}; {parts}"
+
+    def summary(self) -> str:
+        """The line of scores per modality, then the assumption and the warnings."""
+        return "\n".join([self.score_line(), *notes_lines([self])])
 
 
-def as_blocks(X: Any, modalities: Any = None) -> tuple[np.ndarray, list[int], np.ndarray, list[str], np.ndarray]:
+def notes_lines(results: list[ValidationResult]) -> list[str]:
+    """The assumption and the warnings of validation results, each line once however many results share it."""
+    return [f"  assumption: {a}" for a in dict.fromkeys(r.assumption for r in results)] + [
+        f"  warning: {w}" for w in dict.fromkeys(w for r in results for w in r.warnings)]
+
+
+def as_blocks(X: Any, modalities: Any = None,
+              names: list[str] | None = None) -> tuple[np.ndarray, list[int], np.ndarray, list[str], np.ndarray]:
     """``(values float32 (n, D) with NaN blocks, widths, observed (n, M), names, fields (n, D))`` of data or
-    an array; ``fields`` marks the values actually observed (a partly observed block's filled fields are not)."""
+    an array; ``fields`` marks the values actually observed (a partly observed block's filled fields are not);
+    an array's modalities are named ``names`` (default ``m0, m1, ...``)."""
     if isinstance(X, MultimodalData):
         values, widths = X.to_array()
         fields = np.hstack([X.field_mask(name) for name in X.modality_names])
@@ -146,7 +155,8 @@ def as_blocks(X: Any, modalities: Any = None) -> tuple[np.ndarray, list[int], np
         raise MissmodalError(f"X must be a 2-D array or MultimodalData, got shape {values.shape}")
     widths = check_widths(modalities, values.shape[1])
     observed = observed_blocks(values, widths)
-    return values, widths, observed, [f"m{m}" for m in range(len(widths))], expand(observed, widths)
+    names = [f"m{m}" for m in range(len(widths))] if names is None else list(names)
+    return values, widths, observed, names, expand(observed, widths)
 
 
 def pattern_warnings(observed: np.ndarray, names: list[str]) -> list[str]:
@@ -164,7 +174,7 @@ def pattern_warnings(observed: np.ndarray, names: list[str]) -> list[str]:
 
 
 def masked_block_validation(imputer: Any, X: Any, share: float = 0.2, n_repeats: int = 1, random_state: Any = None,
-                            name: str | None = None) -> ValidationResult:
+                            name: str | None = None, modality_names: list[str] | None = None) -> ValidationResult:
     """Score ``imputer`` by hiding observed blocks of ``X``, refitting a clone on the rest and filling them.
 
     Parameters
@@ -179,6 +189,8 @@ def masked_block_validation(imputer: Any, X: Any, share: float = 0.2, n_repeats:
         Seeds the hidings.
     name : str, optional
         Name to report (default: the imputer's registry name).
+    modality_names : list of str, optional
+        Names of an array's modality blocks in the scores and warnings (default ``m0, m1, ...``).
 
     Returns
     -------
@@ -194,7 +206,7 @@ def masked_block_validation(imputer: Any, X: Any, share: float = 0.2, n_repeats:
     """
     if not isinstance(n_repeats, (int, np.integer)) or n_repeats < 1:
         raise MissmodalError(f"n_repeats must be a positive int, got {n_repeats!r}")
-    values, widths, observed, names, columns = as_blocks(X, getattr(imputer, "modalities", None))
+    values, widths, observed, names, columns = as_blocks(X, getattr(imputer, "modalities", None), modality_names)
     count = np.maximum(columns.sum(axis=0), 1)
     centred = np.where(columns, values, 0.0).astype(np.float64)
     mean = centred.sum(axis=0) / count

@@ -374,10 +374,17 @@ DATA_SCHEMA = Record({
     "classes": Field(Nullable(ListOf(Label(), distinct=True)), required=False),
 }, extra=Anything())
 
+FINGERPRINT = Text(pattern=re.compile(r"^[0-9a-f]{16}$"), what="16 hex digits")
+
+#: What training saw (:func:`missmodal.data.fingerprint.data_fingerprint`), so that ``evaluate`` can say when it
+#: is scored on it: the data given to training, its training and validation splits, their total sample count.
+TRAIN_FINGERPRINT = Record({"data": Field(FINGERPRINT), "train": Field(FINGERPRINT), "val": Field(FINGERPRINT),
+                            "n_samples": Field(Int(0, MAX_INT))}, extra=Anything())
+
 INFO = Record({
     "calibration": Field(Nullable(CALIBRATION), note="null for a model that was not calibrated"),
     "data_schema": Field(Nullable(DATA_SCHEMA), required=False),
-    "train_fingerprint": Field(Anything(), required=False),
+    "train_fingerprint": Field(TRAIN_FINGERPRINT, required=False),
 }, extra=Anything())
 
 #: ``model.json`` as written by :func:`missmodal.models.files.write_model_files`. ``architecture.params``

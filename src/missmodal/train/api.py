@@ -9,6 +9,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..data import MultimodalData
+from ..data.fingerprint import data_fingerprint
 from ..errors import MissmodalError
 from ..evaluate.combinations import MAX_COMBINATIONS, combination_codes, score_combinations
 from ..evaluate.groups import group_report
@@ -63,12 +64,23 @@ def fit_model(train_data: MultimodalData, val_data: MultimodalData | None = None
     if unknown:
         raise MissmodalError(f"unknown training settings {unknown}; known: {list(SETTINGS)}")
     config = TrainConfig(loss=loss, **settings)
+    given = data_fingerprint(train_data)
     if val_data is None:
         if not 0 < val_fraction < 1:
             raise MissmodalError(f"val_fraction must be in (0, 1), got {val_fraction}")
         if train_data.target is None:
             raise MissmodalError("training data has no target: give DATA with a target column (--target for Parquet files)")
         train_data, val_data = train_data.split((1 - val_fraction, val_fraction), seed=config.seed)
+    fitted = _fit(train_data, val_data, model, loss, config, model_params, checkpoint_dir, resume, callback,
+                  candidates, time_budget, jobs)
+    fitted.info["train_fingerprint"] = {"data": given, "train": data_fingerprint(train_data),
+                                        "val": data_fingerprint(val_data), "n_samples": train_data.n_samples + val_data.n_samples}
+    return fitted
+
+
+def _fit(train_data, val_data, model, loss, config, model_params, checkpoint_dir, resume, callback, candidates,
+         time_budget, jobs) -> Predictor:
+    """The fit of :func:`fit_model` on a given train/validation split."""
     kind = MODELS.kind_of(model)
     if kind == "tabular" and loss != "erm":
         raise MissmodalError(f"loss {loss!r} applies to the fusion networks; model {model!r} is fitted by its own method")
@@ -96,7 +108,8 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
     all_combinations : evaluate the complete samples of ``data`` under every non-empty combination of
         modalities (:func:`missmodal.evaluate.combinations.all_combinations`).
     train_group_counts : defines head/tail and "seen in training" (default: the model's training counts).
-    min_group_size : smallest group eligible as worst group.
+    min_group_size : combination groups with fewer test samples get counts only (no metric) and are not
+        eligible as worst group.
     max_combinations, combination_seed : with ``all_combinations``, evaluate at most this many combinations
         (a seeded uniform sample beyond it; None: all), streamed in chunks; see
         :mod:`missmodal.evaluate.combinations`. The report's ``combinations`` says what was evaluated.
@@ -105,9 +118,11 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
         and ``source`` (``"error"``), or scored as a wrong prediction and counted (``"wrong"``: accuracy and
         F1 count it wrong; the probability metrics, which have no column for it, use the other samples).
     source : the data file's name, for messages.
-    horizons, n_boot, bootstrap_seed : survival models: the times of the time-dependent AUROC, Brier score and
-        calibration (default: quartiles of the event times), and the bootstrap of the intervals
-        (:mod:`missmodal.evaluate.survival_report`). The report adds ``survival`` (the horizons and
+    horizons : survival models: the times of the time-dependent AUROC, Brier score and calibration (default:
+        quartiles of the event times).
+    n_boot, bootstrap_seed : resamples (0: none) and seed of the percentile bootstrap intervals over test
+        samples: accuracy, AUROC and Brier of classification subsets (:mod:`missmodal.evaluate.bootstrap`),
+        every survival metric (:mod:`missmodal.evaluate.survival_report`). The report adds ``survival`` (the horizons and
         conventions), ``calibration`` (at each horizon, overall) and ``kaplan_meier`` (overall and per group).
 
     Returns
@@ -116,11 +131,14 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
     binary tasks ``auroc``, ``auprc``, ``brier``, ``ece``, ``accuracy_at_threshold`` and the majority-class
     reference in each) plus ``model``, ``all_combinations``, ``n_samples`` and ``unseen_groups`` (names of
     groups absent from training, whose predictions come from the shared fallback path) and
-    ``unseen_labels`` (``count`` and ``values`` of the labels the model never saw).
+    ``unseen_labels`` (``count`` and ``values`` of the labels the model never saw) and ``training_data``:
+    ``"train"`` when ``data`` is (by content fingerprint) the data the model was fitted on, ``"validation"``
+    when it is its validation split, else None.
     """
     if data.target is None:
         raise MissmodalError("evaluation data has no target")
     model.preprocessing.check(data)
+    seen_in_fit = seen_in_training(model, data)
     what = f"{source}: target" if source else "evaluation target"
     target, unmatched = match_labels(model.preprocessing, data, what, unseen_labels,
                                      hint="; --unseen-labels wrong (unseen_labels='wrong') scores them as wrong")
@@ -140,8 +158,10 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
     prior = None if class_counts is None else np.asarray(class_counts, dtype=float) / sum(class_counts)
     report = group_report(target, scores, observed, data.modality_names, model.task,
                           classes=model.classes, train_group_counts=counts, min_group_size=min_group_size,
-                          head_coverage=head_coverage, threshold=model.threshold, prior=prior, survival=spec)
-    report.update(model=model.name, all_combinations=all_combinations, n_samples=len(target),
+                          head_coverage=head_coverage, threshold=model.threshold, prior=prior, survival=spec,
+                          n_boot=n_boot, seed=bootstrap_seed)
+    report.update(model=model.name, all_combinations=all_combinations, n_samples=len(target), n_boot=n_boot,
+                  bootstrap_seed=bootstrap_seed, training_data=seen_in_fit,
                   unseen_groups=[g["name"] for g in report["groups"] if not g["seen_in_training"]],
                   unseen_labels=unmatched)
     if combinations is not None:
@@ -150,3 +170,17 @@ def evaluate_model(model: Predictor, data: MultimodalData, all_combinations: boo
         report.update(survival_sections(target, scores, observed, data.modality_names, spec))
         report["survival"]["baseline_hazard_beyond_follow_up"] = model.baseline_hazard.beyond_follow_up(spec.horizons)
     return report
+
+
+def seen_in_training(model: Predictor, data: MultimodalData) -> str | None:
+    """``"train"`` when ``data`` has the content fingerprint (:func:`~missmodal.data.fingerprint.data_fingerprint`)
+    of the data ``model`` was fitted on or of its training split, ``"validation"`` for its validation split,
+    None otherwise (or for a model saved without ``info["train_fingerprint"]``). Equal content only: a
+    subset or a reordering of the training rows is not recognised."""
+    recorded = model.info.get("train_fingerprint") or {}
+    if not recorded:
+        return None
+    fingerprint = data_fingerprint(data)
+    if fingerprint in (recorded.get("data"), recorded.get("train")):
+        return "train"
+    return "validation" if fingerprint == recorded.get("val") else None

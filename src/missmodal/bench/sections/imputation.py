@@ -88,7 +88,7 @@ def run(spec: dict, prepared: Prepared) -> dict:
         classifier.fit(x_train, prepared.train.target)
         proba = classifier.predict_proba(x_test)
         downstream = subset_metrics(prepared.test.target, proba, prepared.test.task, classifier.classes_)
-    chosen = {k: v for k, v in test.metadata["imputation"].items() if k not in ("method", "imputed_slots")}
+    chosen = {k: v for k, v in test.metadata["imputation"].items() if k not in ("method", "imputed_slots", "imputed_fields")}
     result = {"fit_transform_seconds": seconds, "downstream": downstream, "reconstruction": None,
               "task": prepared.test.task, "chosen": chosen}
     if prepared.has_oracle:

@@ -102,10 +102,11 @@ def run(spec: dict, prepared: Prepared) -> dict:
     start = time.perf_counter()
     fitted = fit_model(prepared.train, prepared.val, model=spec["model"], loss=spec["loss"], seed=spec["seed"],
                        **spec["training"])
-    options = dict(train_group_counts=train_counts, min_group_size=spec["min_group_size"], head_coverage=spec["head_coverage"])
-    if fitted.task == "survival":  # horizons fixed per dataset, so that seeds agree; the spread over seeds replaces intervals
+    options = dict(train_group_counts=train_counts, min_group_size=spec["min_group_size"], head_coverage=spec["head_coverage"],
+                   n_boot=0)  # the spread over seeds replaces the intervals
+    if fitted.task == "survival":  # horizons fixed per dataset, so that seeds agree
         data = prepared.data
-        options.update(horizons=np.unique(np.quantile(data.time[data.event], [0.25, 0.5, 0.75]).round()), n_boot=0)
+        options.update(horizons=np.unique(np.quantile(data.time[data.event], [0.25, 0.5, 0.75]).round()))
     result = {"test": _brief(evaluate_model(fitted, prepared.test, **options)), "all_combinations": None,
               "train_seconds": time.perf_counter() - start, "task": prepared.test.task,
               "reliability": reliability(fitted, prepared.test, train_counts, spec["head_coverage"]),
