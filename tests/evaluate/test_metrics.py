@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from missmodal.evaluate import classification_metrics, group_report, regression_metrics
 
@@ -69,3 +71,23 @@ def test_head_and_tail_come_from_training_counts():
     assert report["tail"]["count"] == 7
     unseen = [g for g in report["groups"] if not g["seen_in_training"]]
     assert [g["name"] for g in unseen] == ["b"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 40), st.integers(1, 4), st.booleans())
+def test_one_vs_rest_auroc_equals_scikit_learn_with_ties(seed, n, n_columns, coarse):
+    from sklearn.metrics import roc_auc_score
+
+    from missmodal.evaluate.metrics import _one_vs_rest_auroc
+
+    rng = np.random.default_rng(seed)
+    indicators = rng.random((n, n_columns)) < rng.uniform(0.1, 0.9, n_columns)
+    scores = rng.random((n, n_columns))
+    if coarse:  # many tied scores
+        scores = np.round(scores * 3) / 3
+    expected = [roc_auc_score(indicators[:, c], scores[:, c]) for c in range(n_columns)
+                if 0 < indicators[:, c].sum() < n]
+    value = _one_vs_rest_auroc(indicators.astype(int), scores)
+    assert (value is None) == (not expected)
+    if expected:
+        assert value == pytest.approx(np.mean(expected), abs=1e-12)
