@@ -28,10 +28,14 @@ def _weighted_cross_entropy(y: np.ndarray, proba: np.ndarray, weight: np.ndarray
 
 
 def _stratified_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Train/validation indices, stratified when every class has at least two samples."""
+    """Train/validation indices, stratified when every class present has at least two samples and both parts
+    can hold one of each class (on a few dozen samples of ten classes a validation part of 8 cannot)."""
     index = np.arange(len(y))
-    stratify = y if np.bincount(y).min(initial=len(y)) >= 2 and len(np.unique(y)) > 1 else None
-    return train_test_split(index, test_size=fraction, stratify=stratify, random_state=seed)
+    present = np.unique(y)
+    n_validation = int(np.ceil(fraction * len(y)))
+    stratifiable = (len(present) > 1 and np.bincount(y)[present].min() >= 2
+                    and min(n_validation, len(y) - n_validation) >= len(present))
+    return train_test_split(index, test_size=fraction, stratify=y if stratifiable else None, random_state=seed)
 
 
 class ValidatedPredictor(ABC):
