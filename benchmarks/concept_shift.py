@@ -10,7 +10,7 @@ Data: :func:`missmodal.data.concept_shift.concept_shift_cohort` with its default
 test samples in every one of the 31 groups), one cohort per seed. The exact Bayes accuracy of each group is
 known (0.828 with one modality to 0.917 with five), so every result stands beside its limit.
 
-Every model runs with the library defaults (``missmodal train``'s: 60 epochs, patience 20, modality dropout
+Every model runs with the library defaults (``missmodal train``'s: 60 epochs, patience 8, modality dropout
 0.3, ...). ``auto --selection worst`` is what ``fit_model(model="auto", selection="worst")`` runs: the
 default candidates fitted with worst-group epoch selection, the ensemble weighted by the worst-group
 validation accuracy (rare validation groups pooled); the loss-weighted ensemble of the same members is

@@ -42,7 +42,7 @@ RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
 @click.option("--selection", type=click.Choice(["mean", "worst"]), default="mean", show_default=True,
               help="Select the epoch by mean or worst-group validation accuracy; --model auto also selects and weights its "
                    "ensemble by the worst-group validation accuracy (rare validation groups pooled).")
-@click.option("--patience", type=int, default=20, show_default=True, help="Early-stopping patience in epochs (0: never stop early).")
+@click.option("--patience", type=int, default=8, show_default=True, help="Early-stopping patience in epochs (0: never stop early).")
 @click.option("--warmup-epochs", type=int, default=None, help="ERM epochs before the loss (default: a quarter for group-dro).")
 @click.option("--step-size", type=float, default=0.01, show_default=True, help="Group DRO step eta.")
 @click.option("--adjustment", type=float, default=0.0, show_default=True, help="Group DRO generalisation adjustment C.")
