@@ -94,12 +94,25 @@ def test_predict_writes_finite_probabilities_that_sum_to_one(workspace, tmp_path
     assert np.allclose(frame[["p_0", "p_1"]].sum(axis=1), 1.0) and frame[["p_0", "p_1"]].notna().all().all()
 
 
-def test_duplicate_ids_are_warned_in_predict(workspace, tmp_path):
-    path = CASES["duplicate_ids"][0](tmp_path)
-    result = CliRunner().invoke(main, ["predict", str(workspace / "model"), str(path), "-o", str(tmp_path / "p.csv")])
-    assert result.exit_code == 0
-    said = " ".join(result.output.split())
-    assert "1 id(s) occur more than once" in said and "'s0'" in said
+READERS = ["simulate", "audit", "informativeness", "impute", "train", "evaluate", "predict"]
+
+
+@pytest.mark.parametrize("command", READERS)
+def test_duplicate_ids_are_warned_on_one_line_by_every_command_that_reads_data(workspace, tmp_path, command):
+    path = str(CASES["duplicate_ids"][0](tmp_path))
+    result = CliRunner().invoke(main, command_lines(path, tmp_path, workspace)[command])
+    assert result.exit_code == 0, result.output[-500:]
+    warning = [line for line in result.output.splitlines() if "occur more than once" in line]
+    assert len(warning) == 1 and warning[0].startswith("warning: 1 id(s)") and "(first: 's0')" in warning[0]
+    assert warning[0].endswith("so match by position")  # the whole message on its one line
+
+
+@pytest.mark.parametrize("command", ["audit", "informativeness", "impute", "train"])
+def test_a_float_coded_target_suggests_the_task_on_one_line_in_every_command(workspace, tmp_path, command):
+    path = str(CASES["float_coded_classes"][0](tmp_path))
+    result = CliRunner().invoke(main, command_lines(path, tmp_path, workspace)[command])
+    assert ("warning: the target holds only 2 integer values (0, 1); if these are classes, pass --task binary"
+            in result.output.splitlines()), result.output[-500:]
 
 
 def test_float_coded_classes_are_trained_with_the_task_said_and_a_warning(tmp_path):

@@ -21,7 +21,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     """missmodal: multimodal learning with missing modalities.
 
     DATA arguments are a bundled or synthetic dataset name (see `missmodal datasets`; options as
-    `logic:gate=xor,n_samples=5000`) or a Parquet/NPZ file.
+    `logic:gate=xor,n_samples=5000`), a missmodal Parquet/NPZ file, or a flat table (CSV, TSV or Parquet,
+    one row per sample) read with --schema FILE or --modality/--target/--id; the roles are printed first.
     """
     ctx.ensure_object(dict)["debug"] = debug
 

@@ -199,6 +199,7 @@ def load_data_argument(spec: str, options: DataOptions | str | None = None, stor
     """
     from ..data import resolve_data
     from ..data.schema import describe_roles
+    from ..data.task_inference import task_lines
 
     if not isinstance(options, DataOptions):
         options = DataOptions(target=options)
@@ -212,7 +213,20 @@ def load_data_argument(spec: str, options: DataOptions | str | None = None, stor
             read["dims"] = dict(zip(model.preprocessing.modality_names, model.preprocessing.dims))
     data = resolve_data(spec, schema=schema, require_target=require_target, **read)
     console.print(describe_roles(data), style="dim", markup=False, highlight=False, soft_wrap=True)
+    for line in task_lines(data) + duplicate_id_lines(data, spec):
+        status(line)
     return data
+
+
+def duplicate_id_lines(data, spec: str) -> list[str]:
+    """A warning when some id occurs more than once: the rows are kept as separate samples, in DATA's order."""
+    import numpy as np
+
+    ids, counts = np.unique(np.asarray(data.ids).astype(str), return_counts=True)
+    if not (counts > 1).any():
+        return []
+    return [f"warning: {int((counts > 1).sum())} id(s) occur more than once in {spec} (first: {str(ids[counts > 1][0])!r}); "
+            "the rows are kept as separate samples and every output follows DATA's row order, so match by position"]
 
 
 def is_flat_table(spec: str) -> bool:
@@ -249,5 +263,5 @@ def progress(description: str, total: int | None = None) -> Iterator[Any]:
 
 
 def status(message: str) -> None:
-    """A progress line on stderr."""
-    console.print(f"[dim]{message}[/dim]")
+    """A progress line on stderr, never wrapped (one message, one line) and never read as markup."""
+    console.print(message, style="dim", markup=False, highlight=False, soft_wrap=True)

@@ -41,10 +41,6 @@ def command(model_dir, data, output, min_group_size, horizons, trust_unhashed, d
     dataset = load_data_argument(data, data_options, stored_schema=model.info.get("data_schema"), model=model,
                                  require_target=False, require_all_observed=False)
     scores = model.scores(dataset)
-    ids, counts = np.unique(np.asarray(dataset.ids).astype(str), return_counts=True)
-    if (counts > 1).any():
-        status(f"warning: {int((counts > 1).sum())} id(s) occur more than once in {data} (first: {ids[counts > 1][0]!r}); "
-               "output rows follow DATA's rows, so match them by position, not by id")
     columns = {"id": dataset.ids, "group": dataset.group_names(), "seen_in_training": model.seen_in_training(dataset),
                "train_count": model.train_counts_of(dataset)}
     horizons = parse_horizons(horizons)

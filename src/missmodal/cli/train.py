@@ -81,7 +81,6 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     from .._paths import guard_outputs
     from ..errors import MissmodalError
     from ..models import MODELS
-    from ..data.task_inference import task_lines
     from ..train import LOSSES, fit_model, setup_distributed
 
     kind = MODELS.kind_of(model_name)  # network, tabular or ensemble; an error listing the known models otherwise
@@ -100,9 +99,6 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
     if context.is_main:
         status(f"training {model_name}{f' with {loss}' if kind != 'tabular' else ''} on {data}: {dataset.n_samples} "
                f"samples, {len(dataset.group_counts())} groups, {context.world_size} process(es)")
-    for line in task_lines(dataset):
-        if context.is_main:
-            status(line)
     if resume and not (Path(output) / "checkpoint.pt").is_file():
         resume = False
         if context.is_main:
