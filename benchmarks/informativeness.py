@@ -11,11 +11,11 @@
 Plus the run time of each estimate, and one continuous (batch) PID on 10,000 samples.
 
 Two further sections, run alone with ``--only coverage`` / ``--only dr`` (results in
-informativeness_coverage.* / informativeness_dr.*):
+informativeness_coverage_n{N}.* / informativeness_dr.*):
 
 (d) coverage: many small simulated MAR cohorts with a known population (x1 in {0,1,2} always observed, x2 in
     {0,1} observed with P = 0.3 + 0.25 x1, y ~ Bernoulli(table)); the share of 95% intervals (refitted
-    bootstrap) that hold the population value of I(Y; X1), I(Y; X2), I(Y; X1, X2) and of each PID term, for
+    bootstrap) that hold the population value of I(Y; X1), I(Y; X2), I(Y; X1, X2), both gains and each PID term, for
     naive, corrected and dr; and the old fixed-model bootstrap on the same cohorts for comparison.
 (e) dr: RMSE of I(Y; X_m) per single modality to the full-data value, naive vs corrected vs dr, on logic
     (x2 observed with P = 0.2 + 0.6 x1), blobs (x2 MAR at 50% driven by x1) and mfeat (four modalities MAR at
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -249,7 +250,7 @@ def write_markdown(results: dict, output: Path) -> str:
 COVERAGE_P1 = np.array([0.3, 0.4, 0.3])  # P(x1 = 0, 1, 2)
 COVERAGE_P_Y = np.array([[0.15, 0.6], [0.35, 0.8], [0.5, 0.9]])  # P(y = 1 | x1, x2), x2 ~ Bernoulli(0.5)
 COVERAGE_QUANTITIES = ("information_bits/x1", "information_bits/x2", "information_bits/x1+x2",
-                       "pid/unique_1", "pid/unique_2", "pid/redundancy", "pid/synergy")
+                       "gain_bits/x1", "gain_bits/x2", "pid/unique_1", "pid/unique_2", "pid/redundancy", "pid/synergy")
 
 
 def coverage_population() -> dict[str, float]:
@@ -263,6 +264,7 @@ def coverage_population() -> dict[str, float]:
             table[a, b, 0] = COVERAGE_P1[a] * 0.5 * (1 - COVERAGE_P_Y[a, b])
     info, pid = mutual_information(table), broja_pid(table)
     return {"information_bits/x1": info["i1"], "information_bits/x2": info["i2"], "information_bits/x1+x2": info["i12"],
+            "gain_bits/x1": info["i12"] - info["i2"], "gain_bits/x2": info["i12"] - info["i1"],
             "pid/unique_1": pid.unique1, "pid/unique_2": pid.unique2, "pid/redundancy": pid.redundancy, "pid/synergy": pid.synergy}
 
 
@@ -282,6 +284,7 @@ def interval_values(report: dict, variant: str) -> dict[str, list[float] | None]
     if intervals is None:
         return {}
     values = {f"information_bits/{k}": v for k, v in intervals["information_bits"].items()}
+    values.update({f"gain_bits/{k}": v for k, v in intervals["gain_bits"].items()})
     if intervals.get("pid"):
         a, b = report["pair"]
         values.update({"pid/unique_1": intervals["pid"]["unique"][a], "pid/unique_2": intervals["pid"]["unique"][b],
@@ -336,8 +339,9 @@ def coverage_markdown(results: dict) -> str:
              "(x1 in {0,1,2} always observed, x2 in {0,1} observed with P = 0.3 + 0.25 x1), "
              f"{results['settings']['coverage_bootstrap']} bootstrap resamples each, predictor `frequency`, exact PID. "
              "Coverage = share of cohorts whose interval holds the population value (binomial sd at 95%: "
-             f"{np.sqrt(0.95 * 0.05 / results['settings']['cohorts']):.1%}). Goal: >= 93% for I(Y; X_m) and every PID "
-             "term, corrected, over >= 200 cohorts.", ""]
+             f"{np.sqrt(0.95 * 0.05 / results['settings']['cohorts']):.1%}). Goal: >= 93% for I(Y; X_S), the gains and "
+             f"every PID term, over >= 200 cohorts. Load average {results.get('load', '?')}; "
+             f"{results.get('total_seconds', 0):.0f} s wall.", ""]
     for interval in ("refit", "fixed"):
         lines += [f"## {interval} bootstrap", "", "| quantity | truth | naive | corrected | dr | corrected bias | corrected width |",
                   "|---|---|---|---|---|---|---|"]
@@ -403,16 +407,21 @@ def dr_markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def section_name(args) -> str:
+    """The results' file stem: one coverage file per cohort size."""
+    return f"informativeness_coverage_n{args.cohort_n}" if args.only == "coverage" else f"informativeness_{args.only}"
+
+
 def main_section(args) -> None:
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     if args.markdown_only:  # re-render from the JSON already in --output
-        results = json.loads((output / f"informativeness_{args.only}.json").read_text())
+        results = json.loads((output / f"{section_name(args)}.json").read_text())
         text = coverage_markdown(results) if args.only == "coverage" else dr_markdown(results)
-        (output / f"informativeness_{args.only}.md").write_text(text)
+        (output / f"{section_name(args)}.md").write_text(text)
         print(text)
         return
-    start = time.perf_counter()
+    start, load = time.perf_counter(), os.getloadavg()
     if args.only == "coverage":
         command = (f"python benchmarks/informativeness.py --only coverage --cohorts {args.cohorts} --cohort-n {args.cohort_n} "
                    f"--coverage-bootstrap {args.coverage_bootstrap} --jobs {args.jobs}")
@@ -425,8 +434,10 @@ def main_section(args) -> None:
         text = dr_markdown(results)
     results["total_seconds"] = time.perf_counter() - start
     results["machine"] = f"{platform.machine()}, {platform.python_version()}, 2 CPU cores shared"
-    (output / f"informativeness_{args.only}.json").write_text(json.dumps(results, indent=2) + "\n")
-    (output / f"informativeness_{args.only}.md").write_text(text)
+    results["load"] = f"{load[0]:.2f} -> {os.getloadavg()[0]:.2f}"
+    text = coverage_markdown(results) if args.only == "coverage" else text
+    (output / f"{section_name(args)}.json").write_text(json.dumps(results, indent=2) + "\n")
+    (output / f"{section_name(args)}.md").write_text(text)
     print(text)
 
 
