@@ -68,6 +68,20 @@ def test_findings_quote_the_tables_mean_and_sd(natural_run):
     assert f"({model_cells[0][model_header.index('AUROC')]})" in results["findings"]["models"][0]
 
 
+def test_a_finding_without_complete_cases_quotes_the_available_case_estimate():
+    """mfeat/mcar50: nothing always observed, 1.6% complete: no gain, dr informations of single modalities."""
+    none, stat = {"mean": None, "std": None, "n": 0}, lambda m: {"mean": m, "std": 0.01, "n": 3}
+    information = {m: {"naive": none, "corrected": none, "dr": stat(v), "oracle": stat(v + 0.05)}
+                   for m, v in (("fou", 2.5), ("fac", 3.1), ("fou+fac", 2.0))}
+    row = {"dataset": "mfeat", "scenario": "mcar50", "seeds": 3, "correction": {"status": "not applicable"},
+           "quantities": {"information_bits": information, "gain_bits": {}},
+           "rmse_to_oracle": {"information_bits": {"naive": None, "corrected": None, "dr": 0.53}}}
+    finding, = informativeness.findings({"rows": [row]})
+    assert finding == ("mfeat/mcar50: no gain given the rest estimated (too few samples with the other modalities); "
+                       "most informative alone (dr): fac 3.100 ± 0.010 bits; RMSE to the full-data oracle (bits): "
+                       "I(Y; X_S) dr 0.530 (correction not applicable).")
+
+
 def test_a_cell_over_fewer_seeds_than_its_row_says_how_many():
     stat = {"mean": 0.9, "std": 0.1, "n": 3}
     row = {"dataset": "d", "scenario": "s", "method": "late+erm", "seeds": 3, "task": "multiclass",

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...errors import InsufficientDataError
 from ...informativeness import informativeness_report
+from ...informativeness.estimate import SEPARATOR
 from ..scenarios import Prepared, dataset_label
 from ...report.palette import REFERENCE_COLOUR, VARIANT_COLOURS, VARIANT_LABELS
 from ...report.text import fmt_number, human_label, markdown_table
@@ -93,25 +94,29 @@ def _shown(table: dict) -> list[str]:
 
 def findings(summary: dict) -> list[str]:
     """Per setting: the modality with the largest gain given the rest, quoted as the table shows it (mean ±
-    sd over seeds, of the corrected estimate where the correction applied), and how close naive and
-    corrected come to the full-data oracle."""
+    sd over seeds, of the corrected estimate where the correction applied and complete cases allowed it, else
+    dr, else naive); where no gain could be estimated, the best modality alone; and how close each estimate
+    comes to the full-data oracle."""
     lines = []
     for row in summary["rows"]:
         applied = (row.get("correction") or {}).get("status") == "applied"
         table = row["quantities"].get("gain_bits", {})
         # the corrected estimate where the correction applied and complete cases allowed it, else dr (available
         # cases: each subset on its own samples), else naive
-        order = ("corrected", "dr", "naive") if applied else ("naive",)
-        estimate = next((v for v in order if any(stats[v]["mean"] is not None for stats in table.values())), order[0])
-        gains = {key: stats[estimate] for key, stats in table.items() if stats[estimate]["mean"] is not None}
+        order = ("corrected", "dr", "naive") if applied else ("naive", "dr")
         text = f"{row['dataset']}/{row['scenario']}: "
-        if gains:
-            top = max(gains, key=lambda key: gains[key]["mean"])
-            text += f"largest gain given the rest ({estimate}): {top} {fmt(gains[top], of=row['seeds'])} bits"
-        rmse = row["rmse_to_oracle"].get("information_bits", {})
-        if rmse.get("naive") is not None:
-            text += f"; RMSE of I(Y; X_S) to the full-data oracle: naive {fmt_number(rmse['naive'])}"
-            text += f", corrected {fmt_number(rmse['corrected'])} bits" if rmse.get("corrected") is not None else " bits"
+        estimate, top = _top(table, order)
+        if top is not None:
+            text += f"largest gain given the rest ({estimate}): {top} {fmt(table[top][estimate], of=row['seeds'])} bits"
+        else:  # leave-one-out sets too rarely observed for a gain: the best modality alone
+            alone = {k: v for k, v in row["quantities"].get("information_bits", {}).items() if SEPARATOR not in k}
+            estimate, top = _top(alone, order)
+            text += "no gain given the rest estimated (too few samples with the other modalities)"
+            if top is not None:
+                text += f"; most informative alone ({estimate}): {top} {fmt(alone[top][estimate], of=row['seeds'])} bits"
+        rmse = _rmse_line(row)
+        if rmse:
+            text += f"; {rmse}"
         if not applied:
             text += f" (correction {(row.get('correction') or {}).get('status', 'not applied')})"
         lines.append(text + ".")
@@ -119,6 +124,16 @@ def findings(summary: dict) -> list[str]:
               f"{reason if reason.startswith(SURVIVAL_SKIP) else 'too few complete cases'} (seeds {', '.join(map(str, seeds))})."
               for setting, (seeds, reason) in _not_estimated(summary).items()]
     return lines
+
+
+def _top(table: dict, order: tuple[str, ...]) -> tuple[str, str | None]:
+    """The first estimate in ``order`` with a value in ``table`` (key -> estimate -> mean/sd), and the key of
+    its largest mean (None when no estimate has one)."""
+    for estimate in order:
+        values = {key: stats[estimate]["mean"] for key, stats in table.items() if stats[estimate]["mean"] is not None}
+        if values:
+            return estimate, max(values, key=values.get)
+    return order[0], None
 
 
 def _not_estimated(summary: dict) -> dict[str, tuple[list[int], str]]:
