@@ -41,6 +41,24 @@ def test_plan_covers_the_grid():
     assert kinds.count("imputation") == 2 * 2 * 2  # scenarios x seeds x imputers
 
 
+def test_the_full_data_oracle_is_one_cell_per_seed_shared_by_the_scenarios(tmp_path):
+    from missmodal.bench.sections import informativeness
+
+    config = small_config(seeds=[0, 1], sections=["informativeness"])
+    specs = plan(config)
+    oracles = [s for s in specs if s.get("method") == "oracle"]
+    assert len(specs) == 2 * 2 + 2 and [s["seed"] for s in oracles] == [0, 1]  # scenarios x seeds + one oracle a seed
+    assert all(s["scenario"] == informativeness.FULL_DATA for s in oracles)
+    run = run_grid(config, tmp_path)
+    summary = informativeness.summarise(run.of_kind("informativeness"))
+    assert [r["scenario"] for r in summary["rows"]] == ["mcar30", "mar30"]  # the oracle is no setting of its own
+    oracle = {r["scenario"]: r["quantities"]["information_bits"]["m0"]["oracle"] for r in summary["rows"]}
+    assert oracle["mcar30"] == oracle["mar30"] and oracle["mar30"]["n"] == 2 and oracle["mar30"]["mean"] > 0
+    full = run_cell(oracles[0])["result"]["oracle"]["naive"]["information_bits"]["m0"]
+    assert full == pytest.approx(next(c for c in run.of_kind("informativeness") if c["spec"] == oracles[0])
+                                 ["result"]["oracle"]["naive"]["information_bits"]["m0"])
+
+
 def test_interrupted_grid_recomputes_only_missing_cells(tmp_path):
     config = small_config()
     total = len(plan(config))

@@ -8,6 +8,7 @@ others go on. Only one run may write into an output folder at a time (:func:`mis
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -23,15 +24,17 @@ from .sections import section_module
 
 
 def plan(config: BenchConfig) -> list[dict[str, Any]]:
-    """Every cell spec of the grid, in a stable order (dataset, scenario, seed, section, method)."""
-    specs = []
+    """Every cell spec of the grid, in a stable order (dataset, scenario, seed, section, method); a spec
+    that several scenarios share (the full-data informativeness of a seed) appears once, at its first place."""
+    specs = {}
     for entry in config.datasets:
         scenarios = [NATURAL] if is_natural(entry) else config.scenarios
         for scenario in scenarios:
             for seed in config.seeds:
                 for section in config.sections:
-                    specs.extend(section_module(section).cells(config, entry, scenario, int(seed)))
-    return specs
+                    for spec in section_module(section).cells(config, entry, scenario, int(seed)):
+                        specs.setdefault(json.dumps(spec, sort_keys=True, default=str), spec)
+    return list(specs.values())
 
 
 def _seed_globals(spec: dict[str, Any]) -> None:

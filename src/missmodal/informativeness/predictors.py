@@ -12,11 +12,12 @@ from abc import ABC, abstractmethod
 from typing import Any, Sequence
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedKFold
 
 from ..errors import InsufficientDataError, MissmodalError
 from ..registry import Registry
 from ._threads import single_threaded
+from .logistic import fit_ridge_logistic
 from .metrics import PROBABILITY_FLOOR
 
 PREDICTORS = Registry("informativeness predictor")
@@ -28,14 +29,30 @@ def _weighted_cross_entropy(y: np.ndarray, proba: np.ndarray, weight: np.ndarray
 
 
 def _stratified_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Train/validation indices, stratified when every class present has at least two samples and both parts
-    can hold one of each class (on a few dozen samples of ten classes a validation part of 8 cannot)."""
-    index = np.arange(len(y))
-    present = np.unique(y)
-    n_validation = int(np.ceil(fraction * len(y)))
-    stratifiable = (len(present) > 1 and np.bincount(y)[present].min() >= 2
-                    and min(n_validation, len(y) - n_validation) >= len(present))
-    return train_test_split(index, test_size=fraction, stratify=y if stratifiable else None, random_state=seed)
+    """Sorted train/validation indices, ``ceil(fraction * n)`` samples to validation. Stratified when every
+    class present has at least two samples and both parts can hold one of each class (on a few dozen samples
+    of ten classes a validation part of 8 cannot): each class gives ``floor(fraction * count)`` samples, the
+    rest go to the classes with the largest remainders, and every class keeps at least one sample on each
+    side; otherwise a plain random split."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    n_validation = int(np.ceil(fraction * n))
+    present, counts = np.unique(y, return_counts=True)
+    if not (len(present) > 1 and counts.min() >= 2 and min(n_validation, n - n_validation) >= len(present)):
+        order = rng.permutation(n)
+        return np.sort(order[n_validation:]), np.sort(order[:n_validation])
+    exact = fraction * counts
+    taken = np.clip(np.floor(exact).astype(int), 1, counts - 1)
+    remainders = exact - np.floor(exact)
+    for index in np.argsort(-remainders, kind="stable"):
+        if taken.sum() >= n_validation:
+            break
+        if taken[index] < counts[index] - 1:
+            taken[index] += 1
+    validation = np.concatenate([rng.permutation(np.flatnonzero(y == c))[:k] for c, k in zip(present, taken)])
+    mask = np.zeros(n, dtype=bool)
+    mask[validation] = True
+    return np.flatnonzero(~mask), np.flatnonzero(mask)
 
 
 class ValidatedPredictor(ABC):
@@ -51,6 +68,10 @@ class ValidatedPredictor(ABC):
     best_ : the chosen hyper-parameter value
     model_ : the fitted model of that candidate
     """
+
+    #: Stop at the first candidate that scores worse than the best so far (candidates ordered along a
+    #: regularisation path, whose validation loss is typically unimodal).
+    stop_on_worse = False
 
     def __init__(self, validation_fraction: float = 0.2, seed: int = 0):
         self.validation_fraction = validation_fraction
@@ -78,6 +99,8 @@ class ValidatedPredictor(ABC):
             score = _weighted_cross_entropy(y[val], self._proba(model, x[val]), w[val])
             if best is None or score < best[0]:
                 best = (score, value, model)
+            elif self.stop_on_worse:
+                break
         _, self.best_, self.model_ = best
         return self
 
@@ -98,7 +121,8 @@ class WeightedLogistic(ValidatedPredictor):
     """Multinomial L2 logistic regression on standardised inputs, weighted; ``C`` chosen among ``Cs``.
 
     The candidates are fitted along the path of increasing ``C``, each starting from the coefficients of the one
-    before (same optimum, fewer L-BFGS iterations: the fits are most of informativeness' time).
+    before (same optimum, fewer L-BFGS iterations: the fits are most of informativeness' time), by
+    :func:`missmodal.informativeness.logistic.fit_ridge_logistic` (scikit-learn's objective on numpy arrays).
 
     Examples
     --------
@@ -115,22 +139,13 @@ class WeightedLogistic(ValidatedPredictor):
         self.Cs = Cs
         self.max_iter = max_iter
 
+    stop_on_worse = True
+
     def _candidates(self) -> Sequence[float]:
         return sorted(self.Cs)
 
     def _fit_candidate(self, value, x, y, w, validation, previous=None):
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        if previous is None:
-            model = make_pipeline(StandardScaler(), LogisticRegression(C=value, max_iter=self.max_iter))
-            return model.fit(x, y, logisticregression__sample_weight=w)
-        scaler, before = previous[0], previous[-1]
-        logistic = LogisticRegression(C=value, max_iter=self.max_iter, warm_start=True)
-        logistic.coef_, logistic.intercept_ = before.coef_.copy(), before.intercept_.copy()
-        logistic.fit(scaler.transform(x), y, sample_weight=w)
-        return make_pipeline(scaler, logistic)
+        return fit_ridge_logistic(x, y, w, value, previous=previous, max_iter=self.max_iter)
 
 
 class _TorchClassifier:

@@ -19,6 +19,7 @@ from sklearn.model_selection import train_test_split
 from ..errors import InsufficientDataError, MissmodalError
 from ._threads import single_threaded
 from .cv_auroc import cross_validated_auroc
+from .logistic import fit_ridge_logistic
 
 PROPENSITY_METHODS = ("logistic", "boosting")
 WEIGHT_QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
@@ -71,13 +72,6 @@ class PropensityModel:
         self.validation_fraction = validation_fraction
         self.seed = seed
 
-    def _logistic(self, C: float):
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=1000))
-
     def fit(self, features: np.ndarray, complete: np.ndarray, sample_weight: np.ndarray | None = None) -> "PropensityModel":
         """Fit on all samples: ``features`` (n, p) always-observed variables, ``complete`` (n,) bool,
         optional frequency weights ``sample_weight`` (n,) (bootstrap counts)."""
@@ -116,12 +110,12 @@ class PropensityModel:
         if self.method == "logistic":
             scores = {}
             for C in self.Cs:
-                model = self._logistic(C).fit(x[train], y[train], logisticregression__sample_weight=w[train])
+                model = fit_ridge_logistic(x[train], y[train], w[train], C, max_iter=1000)
                 p_val = model.predict_proba(x[val])[:, 1]
                 scores[C] = (log_loss(y[val], p_val, labels=[0, 1], sample_weight=w[val]), p_val)
             self.C_ = min(scores, key=lambda C: scores[C][0])
             self.validation_auroc_ = float(roc_auc_score(y[val], scores[self.C_][1], sample_weight=w[val]))
-            self.model_ = self._logistic(self.C_).fit(x, y, logisticregression__sample_weight=w)
+            self.model_ = fit_ridge_logistic(x, y, w, self.C_, max_iter=1000)
         else:
             from sklearn.calibration import CalibratedClassifierCV
             from sklearn.ensemble import HistGradientBoostingClassifier
