@@ -64,3 +64,10 @@ def test_film_routes_by_the_samples_own_group_under_modality_dropout():
     torch.manual_seed(0)
     logits = model([torch.randn(64, d) for d in dims], observed).logits
     assert (logits > 50).all()  # a dropped modality does not send the sample to the unseen-group fallback
+
+
+def test_film_trains_without_modality_dropout_unless_asked_and_the_others_with_it():
+    built = lambda name, **extra: MODELS.build(name, dims=[3, 2], out_dim=1, task="binary", groups=[3], **extra)  # noqa: E731
+    assert built("film").modality_dropout == 0.0 and built("film").config["modality_dropout"] == 0.0
+    assert built("film", modality_dropout=0.3).modality_dropout == 0.3
+    assert built("attention").modality_dropout == 0.3

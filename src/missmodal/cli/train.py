@@ -37,7 +37,9 @@ RUN_FILES = ["model.json", "model.safetensors", "checkpoint.pt", "history.json"]
 @click.option("--output", "-o", required=True, type=click.Path(file_okay=False), help="Run folder: model files, checkpoint, history.")
 @click.option("--epochs", type=int, default=60, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--modality-dropout", type=float, default=0.3, show_default=True, help="Training probability of hiding each observed modality.")
+@click.option("--modality-dropout", type=float, default=None,
+              help="Training probability of hiding each observed modality (default: the model's own, 0.3; 0 for film, "
+                   "whose FiLM and heads follow the sample's own group).")
 @click.option("--val-fraction", type=float, default=0.15, show_default=True, help="Seeded group-stratified validation share of DATA.")
 @click.option("--selection", type=click.Choice(["mean", "worst"]), default="mean", show_default=True,
               help="Select the epoch by mean or worst-group validation accuracy; --model auto also selects and weights its "
@@ -113,7 +115,8 @@ def command(data, model_name, loss, output, epochs, seed, modality_dropout, val_
 
         fitted = fit_model(dataset, None, model=model_name, loss=loss, val_fraction=val_fraction,
                            model_params={"width": width, "hidden": hidden, "dropout": dropout,
-                                         "modality_dropout": modality_dropout} if kind != "tabular" else None,
+                                         **({} if modality_dropout is None else {"modality_dropout": modality_dropout})}
+                           if kind != "tabular" else None,
                            checkpoint_dir=output if network else None, resume=resume, callback=report,
                            candidates=None if candidates is None else [c.strip() for c in candidates.split(",") if c.strip()],
                            time_budget=time_budget,

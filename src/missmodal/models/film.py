@@ -43,12 +43,17 @@ class FiLMFusion(FusionModel):
     Parameters
     ----------
     shrinkage : weight of the L2 penalty toward the shared head (0: independent per-group corrections).
+    modality_dropout : 0 by default (0.3 for the other models): FiLM and head follow the sample's own group,
+        so hiding its tokens does not simulate a rarer group, it only hides inputs its label depends on. On
+        the concept-shift cohort's validation splits (3 seeds) 0.3 -> 0 raised the mean validation accuracy
+        0.844 -> 0.850 (test: overall 0.810 -> 0.821, worst group 0.638 -> 0.682).
 
     Shapes: tokens (n, M, w) -> logits (n, out_dim).
     """
 
-    def __init__(self, dims: Sequence[int], out_dim: int, task: str, shrinkage: float = 1e-3, **kwargs):
-        super().__init__(dims, out_dim, task, **kwargs)
+    def __init__(self, dims: Sequence[int], out_dim: int, task: str, shrinkage: float = 1e-3, modality_dropout: float = 0.0,
+                 **kwargs):
+        super().__init__(dims, out_dim, task, modality_dropout=modality_dropout, **kwargs)
         if not shrinkage >= 0:
             raise MissmodalError(f"shrinkage must be >= 0, got {shrinkage!r}")
         self.config["shrinkage"] = float(shrinkage)
