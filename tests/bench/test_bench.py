@@ -116,3 +116,13 @@ def test_informativeness_with_too_few_complete_cases_reports_dr_and_names_what_i
     information = row["quantities"]["information_bits"]
     assert information["m0"]["naive"]["mean"] is None and information["m0"]["dr"]["mean"] is not None
     assert "not estimated (naive)" in (tmp_path / "report.html").read_text()
+
+
+def test_cells_run_dearest_section_first_and_results_keep_the_plan_order(tmp_path):
+    from missmodal.bench.runner import longest_first
+
+    config = small_config(sections=["audit", "imputation", "models"])
+    order = [spec["kind"] for spec in longest_first(plan(config))]
+    assert order == sorted(order, key=["models", "imputation", "audit"].index)
+    run = run_grid(config, tmp_path)
+    assert [c["spec"] for c in run.cells] == plan(config)
