@@ -247,19 +247,25 @@ def report_compare(data: dict) -> list[str]:
         return f"- `{label}`: wall time {run['wall']}{cells}"
 
     lines = ["## The default `missmodal bench`, before and after (3 seeds, every section)", "",
-             timing(before_label, before), timing(after_label, after), "", "Mean ± sd over the 3 seeds; `within` says whether the change is no larger than the larger of the two sds "
-             "(RMSE rows have no sd: within 0.02 bits).", ""]
-    rows, inside = [], 0
+             timing(before_label, before), timing(after_label, after), "", "Mean ± sd over the 3 seeds; `within` is `yes` when the change is no larger than the larger of the two "
+             "sds (RMSE rows have no sd: 0.02 bits), else `better` or `worse` (lower is better for RMSE and "
+             "reconstruction error, higher for accuracies).", ""]
+    rows, inside, better = [], 0, 0
     for key, old in before["numbers"].items():
         new = after["numbers"].get(key)
         if new is None or old.get("mean") is None or new.get("mean") is None:
             continue
         spread = max(old.get("std") or 0.0, new.get("std") or 0.0) if old.get("std") is not None else 0.02
-        ok = abs(new["mean"] - old["mean"]) <= spread + 1e-12
+        change = new["mean"] - old["mean"]
+        ok = abs(change) <= spread + 1e-12
+        lower_is_better = "RMSE" in key or "error" in key
+        verdict = "yes" if ok else ("better" if (change < 0) == lower_is_better else "**worse**")
         inside += ok
+        better += verdict == "better"
         cell = lambda v: f"{v['mean']:.3f}" + (f" ± {v['std']:.3f}" if v.get("std") is not None else "")  # noqa: E731
-        rows.append([key, cell(old), cell(new), f"{new['mean'] - old['mean']:+.3f}", "yes" if ok else "**no**"])
-    lines += [f"{inside} of {len(rows)} numbers within the spread.", ""]
+        rows.append([key, cell(old), cell(new), f"{change:+.3f}", verdict])
+    lines += [f"{inside} of {len(rows)} numbers within the spread, {better} better by more, "
+              f"{len(rows) - inside - better} worse by more.", ""]
     return lines + markdown_table(["quantity", before_label, after_label, "change", "within"], rows) + [""]
 
 
