@@ -80,16 +80,22 @@ def clinical_survival_table(n_samples: int = 418, seed: int = 0):
     return table
 
 
+def _patients(dataset: str, n_samples, minimum: int, seed: int, age: tuple[float, float, float], female: float):
+    """The generator, ``n``, ages ``clip(N(mean, sd), 25, max)`` rounded, and sexes (``F`` with probability
+    ``female``) of a simulated cohort, drawn in this order; ``n_samples`` below ``minimum`` is an error."""
+    if not isinstance(n_samples, (int, np.integer)) or n_samples < minimum:
+        raise MissmodalError(f"dataset {dataset!r}: n_samples must be an integer >= {minimum}, got {n_samples!r}")
+    rng = np.random.default_rng(seed)
+    n = int(n_samples)
+    mean, sd, oldest = age
+    return rng, n, np.clip(rng.normal(mean, sd, n), 25, oldest).round(), np.where(rng.random(n) < female, "F", "M")
+
+
 def _cohort(n_samples: int, seed: int):
     """The cohort table and each patient's outcome linear predictor ``eta`` (without the intercept)."""
     import pandas as pd
 
-    if not isinstance(n_samples, (int, np.integer)) or n_samples < 20:
-        raise MissmodalError(f"dataset 'clinical': n_samples must be an integer >= 20, got {n_samples!r}")
-    rng = np.random.default_rng(seed)
-    n = int(n_samples)
-    age = np.clip(rng.normal(55, 10, n), 25, 85).round()
-    sex = np.where(rng.random(n) < 0.85, "F", "M")
+    rng, n, age, sex = _patients("clinical", n_samples, 20, seed, age=(55, 10, 85), female=0.85)
     site = rng.choice(["north", "south", "east"], size=n, p=[0.45, 0.35, 0.20])
     z_liver, z_gene = rng.normal(size=n), rng.normal(size=n)
     z_fibrosis = rng.normal(size=n) + 0.03 * (age - 55)
@@ -160,12 +166,7 @@ def registry_table(n_samples: int = 400, seed: int = 0):
     """
     import pandas as pd
 
-    if not isinstance(n_samples, (int, np.integer)) or n_samples < 40:
-        raise MissmodalError(f"dataset 'registry': n_samples must be an integer >= 40, got {n_samples!r}")
-    rng = np.random.default_rng(seed)
-    n = int(n_samples)
-    age = np.clip(rng.normal(60, 11, n), 25, 90).round()
-    sex = np.where(rng.random(n) < 0.5, "F", "M")
+    rng, n, age, sex = _patients("registry", n_samples, 40, seed, age=(60, 11, 90), female=0.5)
     registry = rng.random(n) < 0.25
     z_renal, z_metabolic = rng.normal(size=n), rng.normal(size=n)
 
