@@ -133,3 +133,16 @@ def test_a_validated_predictor_fits_a_few_samples_of_many_classes():
     proba = model.predict_proba(x)
     assert proba.shape == (40, 10) and np.allclose(proba.sum(axis=1), 1)
     assert (proba.argmax(axis=1) == y).mean() > 0.5
+
+
+def test_the_bc_interval_is_the_percentile_one_without_bias_and_moves_up_with_a_low_biased_bootstrap():
+    rng = np.random.default_rng(0)
+    centred = rng.normal(0.5, 0.1, 4000)
+    estimate, interval = bias_corrected(np.r_[0.5, centred], "information_bits")
+    assert estimate == pytest.approx(0.5, abs=0.01)
+    assert interval == pytest.approx(np.quantile(centred, [0.025, 0.975]).tolist(), abs=0.01)
+    shifted = centred - 0.1  # refitted resamples one sd below the plug-in estimate
+    moved_estimate, moved = bias_corrected(np.r_[0.5, shifted], "information_bits")
+    assert moved_estimate > np.median(shifted) + 0.05 and moved[0] > np.quantile(shifted, 0.025) + 0.05
+    at_zero = bias_corrected(np.r_[0.0, np.zeros(30), rng.uniform(0, 0.1, 20)], "information_bits")
+    assert at_zero[1][0] == 0.0 and at_zero[1][1] > 0.0  # an information at its bound keeps a real interval

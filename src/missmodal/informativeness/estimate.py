@@ -36,8 +36,8 @@ VARIANTS = ("naive", "corrected", "dr")
 REPORTED_METRICS = ("auroc", "auprc", "accuracy", "cross_entropy", "information_bits")
 PID_METHODS = ("auto", "exact", "batch")
 INTERVAL_METHODS = {
-    "refit": "basic bootstrap over the samples of the cohort, propensity models and predictors refitted in every resample; "
-             "estimates bias-corrected by the resamples' median (2 x plug-in - median; the plug-in values under plug_in)",
+    "refit": "bias-corrected (BC) percentile bootstrap over the samples of the cohort, propensity models and predictors "
+             "refitted in every resample; estimates median-bias-corrected the same way (the plug-in values under plug_in)",
     "fixed": "percentile bootstrap over evaluation samples with the propensity models and predictors held fixed "
              "(faster; under-covers, as it ignores their fitting variability)",
 }

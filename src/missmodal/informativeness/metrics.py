@@ -137,27 +137,30 @@ BOUNDS = {"auroc": (0.0, 1.0), "auprc": (0.0, 1.0), "accuracy": (0.0, 1.0), "cro
 
 def bias_corrected(values: np.ndarray, quantity: str = "gain_bits",
                    level: float = 0.95) -> tuple[float | None, list[float] | None]:
-    """Bias-corrected estimate and basic bootstrap interval from ``values`` (1 + B,): the plug-in estimate
-    ``θ̂``, then the B refitted replicates ``θ*`` (NaN where a resample could not be estimated).
+    """Bias-corrected (BC) percentile estimate and interval (Efron) from ``values`` (1 + B,): the plug-in
+    estimate ``θ̂``, then the B refitted replicates ``θ*`` (NaN where a resample could not be estimated).
 
-    ``θ̃ = 2 θ̂ - median(θ*)`` and ``[2 θ̂ - q_{1-α/2}(θ*), 2 θ̂ - q_{α/2}(θ*)]`` (the basic, or reverse
-    percentile, interval), both kept inside the quantity's range (:data:`BOUNDS`). Why: a cross-fitted
-    information is biased low at small n (a predictor fitted on fewer samples has a larger held-out
-    cross-entropy), and a refitted resample, with about 63% distinct samples, is biased lower still; the
-    percentile interval then sits below the truth and can even exclude its own estimate. The shift
-    ``θ̂ - median(θ*)`` estimates that bias (it under-corrects: the resample's bias is larger than the
-    estimate's, so roughly half of it is removed) and ``θ̃`` always lies inside its interval, since
-    ``q_{α/2} ≤ median ≤ q_{1-α/2}``. Without finite replicates: ``(θ̂, None)``; ``(None, None)`` when
-    ``θ̂`` is NaN (not estimable)."""
+    With ``p`` the share of replicates below ``θ̂`` (ties count half; kept within ``[1/2B, 1 - 1/2B]``) and
+    ``z0 = Φ⁻¹(p)``, the estimate is the ``Φ(2 z0)`` quantile of ``θ*`` and the interval runs from the
+    ``Φ(2 z0 + z_{α/2})`` to the ``Φ(2 z0 + z_{1-α/2})`` quantile. Why: a cross-fitted information is biased
+    low at small n (a predictor fitted on fewer samples has a larger held-out cross-entropy), and a refitted
+    resample, with about 63% distinct samples, is biased lower still, so the plain percentile interval sits
+    below the truth; ``z0`` measures that median bias and moves the estimate and both ends up by it. Unlike
+    the reflected (basic) interval, the ends are replicate values, so a quantity bounded at 0 (an
+    information, a PID term) keeps a valid interval, and the estimate lies inside its interval. Without
+    finite replicates: ``(θ̂, None)``; ``(None, None)`` when ``θ̂`` is NaN (not estimable)."""
+    from scipy.stats import norm
+
     values = np.asarray(values, dtype=float)
-    low, high = BOUNDS.get(quantity, (None, None))
     estimate = values[0]
     if not np.isfinite(estimate):
         return None, None
     replicates = values[1:][np.isfinite(values[1:])]
     if replicates.size == 0:
         return float(estimate), None
-    tail = (1 - level) / 2
-    corrected = np.clip(np.array([2 * estimate - np.median(replicates), 2 * estimate - np.quantile(replicates, 1 - tail),
-                                  2 * estimate - np.quantile(replicates, tail)]), low, high)
+    below = (np.sum(replicates < estimate) + 0.5 * np.sum(replicates == estimate)) / replicates.size
+    z0 = norm.ppf(np.clip(below, 0.5 / replicates.size, 1 - 0.5 / replicates.size))
+    z = norm.ppf((1 - level) / 2)
+    low, high = BOUNDS.get(quantity, (None, None))
+    corrected = np.clip(np.quantile(replicates, norm.cdf([2 * z0, 2 * z0 + z, 2 * z0 - z])), low, high)
     return float(corrected[0]), [float(corrected[1]), float(corrected[2])]
