@@ -52,6 +52,9 @@ def test_the_full_data_oracle_is_one_cell_per_seed_shared_by_the_scenarios(tmp_p
     run = run_grid(config, tmp_path)
     summary = informativeness.summarise(run.of_kind("informativeness"))
     assert [r["scenario"] for r in summary["rows"]] == ["mcar30", "mar30"]  # the oracle is no setting of its own
+    from missmodal.bench.results import settings_run
+
+    assert settings_run(run) == {SMALL_DATA: ["mcar30", "mar30"]}  # nor a scenario in the report's header
     oracle = {r["scenario"]: r["quantities"]["information_bits"]["m0"]["oracle"] for r in summary["rows"]}
     assert oracle["mcar30"] == oracle["mar30"] and oracle["mar30"]["n"] == 2 and oracle["mar30"]["mean"] > 0
     full = run_cell(oracles[0])["result"]["oracle"]["naive"]["information_bits"]["m0"]

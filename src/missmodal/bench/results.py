@@ -50,9 +50,13 @@ def build_results(config: BenchConfig, run: GridRun, command: str, seconds: floa
 
 
 def settings_run(run: GridRun) -> dict[str, list[str]]:
-    """Per dataset label, the scenarios that ran (``natural`` for a file with its own missingness), in run order."""
+    """Per dataset label, the scenarios that ran (``natural`` for a file with its own missingness), in run order;
+    the full-data oracle cells are a reference, not a scenario."""
     settings: dict[str, list[str]] = {}
     for cell in run.cells:
+        if cell["spec"].get("method") == "oracle":
+            settings.setdefault(dataset_label(cell["spec"]["dataset"]), [])
+            continue
         scenarios = settings.setdefault(dataset_label(cell["spec"]["dataset"]), [])
         if cell["spec"]["scenario"]["name"] not in scenarios:
             scenarios.append(cell["spec"]["scenario"]["name"])
