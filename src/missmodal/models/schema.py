@@ -25,6 +25,8 @@ missmodal.models.schema.SchemaViolation: calibration.t must be a finite number >
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import math
 import re
 from dataclasses import dataclass, field
@@ -70,11 +72,12 @@ def _fail(where: str, problem: str, value: Any = ...) -> SchemaViolation:
     return SchemaViolation(f"{where} {problem}" + ("" if value is ... else f", got {shown(value)}"))
 
 
-class Spec:
+class Spec(ABC):
     """A field type: :meth:`check` returns the value or raises :class:`SchemaViolation` naming ``where``."""
 
+    @abstractmethod
     def check(self, value: Any, where: str) -> Any:
-        raise NotImplementedError
+        """``value`` if it is valid for this field, else raise :class:`SchemaViolation`."""
 
 
 @dataclass(frozen=True)
